@@ -1,0 +1,32 @@
+"""``probable check``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from pathlib import Path
+
+from generator.build import build
+from generator.check import check_site
+from generator.errors import Problems
+
+log = logging.getLogger("probable.check")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--drafts", action="store_true",
+                        help="include posts marked 'draft: true'")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build into a temporary folder and check internal links, anchors, images."""
+    with tempfile.TemporaryDirectory(prefix="probable-check-") as folder:
+        out = Path(folder) / "public"
+        build(args.root, out=out, drafts=args.drafts, strict=True)
+        problems = Problems(out)
+        pages = check_site(out, problems)
+        problems.raise_if_failed(strict=True)
+    log.info("checked %d pages: every internal link, anchor and image resolves",
+             pages)
+    return 0

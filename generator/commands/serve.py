@@ -1,0 +1,134 @@
+"""``probable serve``: build, serve on 127.0.0.1, rebuild and reload on change."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from generator.build import build
+from generator.errors import BuildError, ProbableError
+
+log = logging.getLogger("probable.serve")
+
+#: Folders and files whose change triggers a rebuild.
+WATCHED = ("content", "templates", "static", "data", "site.toml")
+
+
+class Reloads:
+    """Counts successful builds; reload clients wait for the count to change."""
+
+    def __init__(self):
+        self.generation = 0
+        self.changed = threading.Condition()
+
+    def bump(self) -> None:
+        with self.changed:
+            self.generation += 1
+            self.changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != seen, timeout=timeout)
+            return self.generation
+
+
+def _handler(out: Path, reloads: Reloads):
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):
+            log.debug("%s %s", self.address_string(), format % args)
+
+        def do_GET(self):
+            if self.path == "/__reload":
+                return self.stream_reloads()
+            return super().do_GET()
+
+        def send_error(self, code, message=None, explain=None):
+            missing = out / "404.html"
+            if code == 404 and missing.exists():
+                body = missing.read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().send_error(code, message, explain)
+
+        def stream_reloads(self):
+            # Server-sent events: one "reload" message per successful rebuild.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = reloads.generation
+            try:
+                self.wfile.write(b": connected\n\n")
+                self.wfile.flush()
+                while True:
+                    now = reloads.wait(seen, timeout=15)
+                    message = b"data: reload\n\n" if now != seen else b": ping\n\n"
+                    seen = now
+                    self.wfile.write(message)
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+    return functools.partial(Handler, directory=str(out))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port on 127.0.0.1 (default: 8000)")
+    parser.add_argument("--drafts", action="store_true",
+                        help="include posts marked 'draft: true'")
+
+
+def _rebuild(root: Path, drafts: bool, reloads: Reloads) -> None:
+    try:
+        build(root, drafts=drafts, dev_reload=True)
+    except BuildError as error:
+        for problem in error.problems:
+            log.error("%s", problem)
+        log.error("build failed; still serving the previous site")
+        return
+    reloads.bump()
+
+
+def _watch(root: Path, drafts: bool, reloads: Reloads) -> None:
+    from watchfiles import watch
+
+    paths = [root / name for name in WATCHED if (root / name).exists()]
+    for changes in watch(*paths, debounce=50, step=20):
+        names = sorted({Path(path).name for _, path in changes})
+        log.info("changed: %s", ", ".join(names[:5]))
+        _rebuild(root, drafts, reloads)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the site on 127.0.0.1, rebuilding and reloading the browser on change."""
+    root = args.root.resolve()
+    reloads = Reloads()
+    try:
+        build(root, drafts=args.drafts, dev_reload=True)
+    except BuildError as error:
+        for problem in error.problems:
+            log.error("%s", problem)
+        raise ProbableError("fix the problems above, then run serve again") from None
+
+    threading.Thread(target=_watch, args=(root, args.drafts, reloads),
+                     daemon=True).start()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port),
+                                 _handler(root / "public", reloads))
+    server.daemon_threads = True
+    log.info("serving http://127.0.0.1:%d/ (Ctrl+C stops)", args.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopped")
+    finally:
+        server.server_close()
+    return 0

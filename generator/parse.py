@@ -1,0 +1,185 @@
+"""Stage 2: turn each Source into a Document: HTML, table of contents, widgets.
+
+In: a :class:`~generator.load.Source`. Out: a :class:`Document` holding the
+post's HTML (widgets already rendered to their default state from their
+data), its ``##`` headings for the table of contents, its word count, and
+the links and files the write stage must check and copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from generator.config import SiteConfig
+from generator.errors import Problems
+from generator.load import Source
+from generator.markdown import RenderState, create_markdown, render
+from generator.widgets import WidgetError, WidgetUse, load_fresh, make_use
+from precompute.tasks import Widget
+
+TAG_RE = re.compile(r"<[^>]+>")
+WORD_RE = re.compile(r"\w+")
+FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+@dataclass
+class Document:
+    """A rendered Markdown file and what the later stages need of it."""
+
+    source: Source
+    html: str
+    toc: list[tuple[str, str]]  # (anchor id, text) of each ## heading
+    anchors: set[str]  # every id in the body, for #anchor checks
+    words: int
+    summary: str  # front matter summary, or the first paragraph as text
+    widgets: list[WidgetUse] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)  # href, line
+    files: list[tuple[str, int]] = field(default_factory=list)  # src, line
+
+
+class Parser:
+    """Render Sources with one Markdown instance and the widget registry."""
+
+    def __init__(self, config: SiteConfig, widgets: dict[str, Widget],
+                 env: jinja2.Environment, manifest: dict, problems: Problems):
+        self.config = config
+        self.widgets = widgets
+        self.env = env
+        self.manifest = manifest
+        self.problems = problems
+        self.md = create_markdown()
+
+    def parse(self, source: Source) -> Document:
+        """Render one Source to a Document."""
+        uses: list[WidgetUse] = []
+        counts: dict[str, int] = {}
+
+        def widget_hook(kind: str, body: str, line: int, state: RenderState) -> str:
+            counts[kind] = counts.get(kind, 0) + 1
+            use = self.widget_use(source, kind, body, line, counts[kind])
+            if use is None:
+                return ""
+            if any(u.id == use.id for u in uses):
+                self.problems.add(source.path, line, f"widget id '{use.id}' is "
+                                  "used twice in this post; give one an 'id:'")
+            uses.append(use)
+            return self.render_widget(source, use)
+
+        state = RenderState(
+            path=source.path,
+            line_offset=source.body_line,
+            problems=self.problems,
+            widget_kinds=frozenset(self.widgets),
+            widget_hook=widget_hook,
+        )
+        body = render(self.md, source.body, state)
+        text = html.unescape(TAG_RE.sub(" ", body))
+        anchors = set(re.findall(r'\bid="([^"]+)"', body))
+        return Document(
+            source=source,
+            html=body,
+            toc=[(anchor, title) for level, anchor, title in state.headings
+                 if level == 2],
+            anchors=anchors,
+            words=len(WORD_RE.findall(text)),
+            summary=source.summary or _first_paragraph(body),
+            widgets=uses,
+            links=state.links,
+            files=state.files,
+        )
+
+    def widget_use(self, source: Source, kind: str, body: str, line: int,
+                   number: int, require_data: bool = True) -> WidgetUse | None:
+        """Check one widget block; with ``require_data``, insist on fresh data."""
+        try:
+            use, errors = make_use(self.widgets[kind], body, line, source.slug,
+                                   number, self.config.model,
+                                   self.config.data_dir, self.manifest)
+        except WidgetError as error:
+            self.problems.add(source.path, error.line, str(error))
+            return None
+        for error in errors:
+            self.problems.add(source.path, error.line, str(error))
+        if errors:
+            return None
+        if not require_data:
+            return use
+
+        status = load_fresh(use)
+        if status != "fresh":
+            reason = ("has no data yet" if status == "missing" else
+                      "has stale data (its options, model or code changed)")
+            self.problems.add(source.path, line, f"widget '{use.id}' {reason}; run "
+                              "'probable precompute' and commit data/")
+            return None
+        return use
+
+    def render_widget(self, source: Source, use: WidgetUse) -> str:
+        """Render a widget's default state inside its wrapper element."""
+        name = f"widgets/{use.kind}.html"
+        if use.stored is not None:
+            use.payload = widget_payload_json(use)
+            digest = hashlib.sha256(use.payload).hexdigest()[:10]
+            use.data_url = f"/data/{use.slug}/{use.id}.{digest}.json"
+        try:
+            inner = self.env.get_template(name).render(widget=use)
+            wrapper = self.env.get_template("widgets/_wrapper.html")
+            return wrapper.render(widget=use, inner=Markup(inner))
+        except jinja2.TemplateSyntaxError as error:
+            self.problems.add(error.filename or name, error.lineno,
+                              f"template error: {error.message}")
+        except jinja2.TemplateError as error:
+            self.problems.add(self.config.templates_dir / name, 0,
+                              f"template error while rendering widget '{use.id}' "
+                              f"of {self.problems.relative(source.path)}:{use.line}:"
+                              f" {error}")
+        return ""
+
+
+def _first_paragraph(body: str) -> str:
+    match = FIRST_PARAGRAPH.search(body)
+    if not match:
+        return ""
+    return " ".join(html.unescape(TAG_RE.sub("", match.group(1))).split())
+
+
+def widget_payload_json(use: WidgetUse) -> bytes:
+    """Return the JSON the browser fetches for ``use`` (the payload only)."""
+    return json.dumps(use.data, separators=(",", ":"), ensure_ascii=False,
+                      sort_keys=True).encode()
+
+
+def bundle_files(document: Document) -> list[Path]:
+    """Return the files beside a post that its HTML refers to."""
+    base = document.source.path.parent
+    return [base / src for src, _ in document.files if (base / src).is_file()]
+
+
+
+def find_widget_uses(parser: Parser, source: Source) -> list[WidgetUse]:
+    """Return the widget blocks of ``source`` in page order, without their data.
+
+    Numbering matches :meth:`Parser.parse`, which meets the blocks in the
+    same order, so both name a block's data file alike.
+    """
+    uses = []
+    counts: dict[str, int] = {}
+    for token in parser.md.parse(source.body):
+        kind = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+        if token.type != "fence" or kind not in parser.widgets:
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        line = token.map[0] + source.body_line
+        use = parser.widget_use(source, kind, token.content, line, counts[kind],
+                                require_data=False)
+        if use is not None:
+            uses.append(use)
+    return uses

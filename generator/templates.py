@@ -1,0 +1,49 @@
+"""The Jinja environment shared by widget rendering and page rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import jinja2
+from markupsafe import Markup
+
+from generator.config import SiteConfig
+from generator.mathml import to_mathml
+
+
+def _math(latex: str, display: bool = False) -> Markup:
+    return Markup(to_mathml(latex, display=display))
+
+
+def _percent(value: float, decimals: int = 1) -> str:
+    return f"{value * 100:.{decimals}f}%"
+
+
+def _date(value: dt.date, style: str = "long") -> str:
+    if style == "iso":
+        return value.isoformat()
+    if style == "rfc822":
+        return value.strftime("%a, %d %b %Y 00:00:00 +0000")
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def create_environment(
+    config: SiteConfig, asset_url: Callable[[str], str]
+) -> jinja2.Environment:
+    """Return the Jinja environment over ``templates/`` with Probable's filters."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(config.templates_dir),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["math"] = _math
+    env.filters["percent"] = _percent
+    env.filters["date"] = _date
+    env.filters["absolute"] = config.url
+    env.globals["asset"] = asset_url
+    env.globals["site"] = config
+    return env
