@@ -3,12 +3,12 @@
 In: the static folder. Out: :class:`Assets`, the bytes of every output file
 keyed by its path in ``public/`` and a map from a logical name
 (``css/site.css``) to its fingerprinted URL
-(``/static/css/site.3f2a9c1b7e.css``). Templates reach that map through
-the ``asset()`` helper, so a changed file always gets a new URL and the
-old one can be cached forever.
+(``/assets/css/site.3f2a9c1b7e.css``). Templates reach that map through
+the ``asset()`` helper, so a changed file always gets a new URL and
+``/assets/`` can be cached forever.
 
-Every file is also published under its plain name, because ES modules
-import each other by relative, unfingerprinted paths.
+Every file is also published under its plain name in ``/static/`` (served
+with revalidation), for links that must not change between builds.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def collect_assets(static_dir: Path) -> Assets:
             path.read_bytes())
         assets.files[f"static/{name}"] = content
         if path.suffix in FINGERPRINTED:
-            public = f"static/{_fingerprint(name, content)}"
+            public = f"assets/{_fingerprint(name, content)}"
             assets.files[public] = content
             assets.urls[name] = "/" + public
         else:

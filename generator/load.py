@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import imagesize
 import yaml
 
 from generator.errors import Problems
@@ -86,7 +87,7 @@ def read_source(path: Path, content_dir: Path, problems: Problems) -> Source | N
         return None
 
     fields_ = check_front_matter(meta, text, path, problems)
-    if fields_ is None:
+    if fields_.get("hero") and not _size_hero(fields_["hero"], path, text, problems):
         return None
     return Source(path=path, kind=kind, slug=slug, body=body, body_line=body_line,
                   **fields_)
@@ -122,7 +123,10 @@ def split_front_matter(
     try:
         meta = yaml.safe_load(yaml_text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        # The context mark is where the broken construct starts (an
+        # unclosed bracket, say); the problem mark is where YAML gave up.
+        mark = getattr(error, "context_mark", None) or getattr(
+            error, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(error, "problem", None) or str(error)
         problems.add(path, line, f"malformed YAML in front matter: {reason}; "
@@ -157,11 +161,8 @@ def _as_date(value, key: str, text: str, path: Path, problems: Problems):
         return None
 
 
-def check_front_matter(
-    meta: dict, text: str, path: Path, problems: Problems
-) -> dict | None:
-    """Check required, optional and unknown keys; return Source fields or None."""
-    before = len(problems.errors)
+def check_front_matter(meta: dict, text: str, path: Path, problems: Problems) -> dict:
+    """Check required, optional and unknown keys; return the Source fields."""
     allowed = ", ".join(REQUIRED + OPTIONAL)
     for key in meta:
         if key not in REQUIRED + OPTIONAL:
@@ -209,9 +210,25 @@ def check_front_matter(
             hero = None
         fields_["hero"] = hero
 
-    if len(problems.errors) > before:
-        return None
+    # A file with errors still goes through the later stages, so that one run
+    # reports its other problems and links to it do not count as broken. The
+    # build fails anyway, so the stand-in values are never published.
+    if fields_.get("date") is None:
+        fields_["date"] = dt.date.min
     return fields_
+
+
+def _size_hero(hero: dict, path: Path, text: str, problems: Problems) -> bool:
+    """Check that the hero image sits beside the post; record its size."""
+    image = path.parent / hero["image"]
+    if not image.is_file():
+        problems.add(path, _key_line(text, "hero"), f"hero image '{hero['image']}' "
+                     f"not found next to {path.name}; put it there or fix the name")
+        return False
+    width, height = imagesize.get(image)
+    hero["width"], hero["height"] = (int(width), int(height)) if width > 0 else (
+        None, None)
+    return True
 
 
 def _check_duplicate_slugs(sources: list[Source], problems: Problems) -> None:

@@ -4,7 +4,7 @@ Built on markdown-it-py with mdit-py-plugins. On top of CommonMark it adds
 tables, footnotes, ``{#id .class}`` attributes, heading anchors, callouts
 (``::: note``, ``::: key``, ``::: warning``), figures (an image alone in a
 paragraph, with a title as its caption), ``<video>`` (an "image" whose file
-is a video; ``{poster=still.jpg}`` sets the poster), math (``$...$`` and
+is a video; ``{poster="still.jpg"}`` sets the poster), math (``$...$`` and
 ``$$...$$``, rendered to MathML here), fenced code highlighted by Pygments,
 and widgets (a fenced block whose info string names a widget kind).
 
@@ -86,6 +86,7 @@ def create_markdown() -> MarkdownIt:
     for name in CALLOUTS:
         container_plugin(md, name, render=_render_callout)
 
+    md.core.ruler.before("anchor", "probable_heading_attrs", _heading_attrs)
     md.core.ruler.push("probable_lines", _attach_lines)
     md.core.ruler.push("probable_figures", _mark_figures)
 
@@ -98,6 +99,8 @@ def create_markdown() -> MarkdownIt:
     rules("paragraph_close", _render_paragraph_close)
     rules("heading_open", _render_heading_open)
     rules("table_open", _render_table_open)
+    rules("th_open", _render_cell_open)
+    rules("td_open", _render_cell_open)
     rules("table_close", _render_table_close)
     rules("math_inline", _render_math_inline)
     rules("math_inline_double", _render_math_block)
@@ -115,12 +118,39 @@ def _state(env: dict) -> RenderState:
     return env["state"]
 
 
+HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w-]+)+)\s*\}\s*$")
+
+
+def _heading_attrs(core_state) -> None:
+    """Move a trailing ``{#id .class}`` of a heading onto the heading."""
+    tokens = core_state.tokens
+    for index, token in enumerate(tokens[:-1]):
+        if token.type != "heading_open":
+            continue
+        inline = tokens[index + 1]
+        match = HEADING_ATTRS.search(inline.content)
+        last = inline.children[-1] if inline.children else None
+        if not match or last is None or last.type != "text":
+            continue
+        inline.content = inline.content[: match.start()]
+        last.content = HEADING_ATTRS.sub("", last.content)
+        for part in match.group(1).split():
+            if part.startswith("#"):
+                token.attrSet("id", part[1:])
+            else:
+                classes = (token.attrGet("class") or "").split() + [part[1:]]
+                token.attrSet("class", " ".join(classes))
+
+
 def _attach_lines(core_state) -> None:
-    """Give inline children the line of the block they sit in."""
+    """Give inline children their line: the block's plus the breaks before them."""
     for token in core_state.tokens:
         if token.children and token.map:
+            line = token.map[0]
             for child in token.children:
-                child.meta["line"] = token.map[0]
+                child.meta["line"] = line
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1
 
 
 def _mark_figures(core_state) -> None:
@@ -170,6 +200,15 @@ def _render_table_open(self, tokens, idx, options, env) -> str:
     return '<div class="table-wrap" tabindex="0">\n' + self.renderToken(
         tokens, idx, options, env
     )
+
+
+def _render_cell_open(self, tokens, idx, options, env) -> str:
+    # Column alignment becomes a class: the site's CSP forbids style attributes.
+    token = tokens[idx]
+    style = token.attrs.pop("style", None)
+    if style:
+        token.attrSet("class", "align-" + str(style).split(":")[1])
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _render_table_close(self, tokens, idx, options, env) -> str:

@@ -2,7 +2,7 @@
 
 In: the Documents of every post and page. Out: a mapping of paths in
 ``public/`` to bytes: post and page HTML, the home page, one page per tag,
-the archive, the 404 page, ``feed.xml``, ``sitemap.xml`` and ``robots.txt``.
+the archive, the 404 page, ``feed.xml``, ``sitemap.xml``, ``robots.txt`` and Netlify's ``_headers``.
 Nothing is written here.
 """
 
@@ -123,6 +123,7 @@ class Renderer:
         outputs.append(self.page("sitemap.xml", "sitemap.xml", posts=posts,
                                  pages=pages, tags=tags, url="/sitemap.xml"))
         outputs.append(self.page("robots.txt", "robots.txt", url="/robots.txt"))
+        outputs.append(self.page("_headers", "_headers", url="/_headers"))
         return dict(outputs)
 
 

@@ -1,0 +1,131 @@
+"""The build end to end on the small fixture project: pages, feed, determinism."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import feedparser
+
+from generator.build import build
+from support import tree_bytes
+
+
+def test_build_writes_every_kind_of_page(project):
+    out = build(project).out
+
+    for name in ("index.html", "posts/markdown-tour/index.html",
+                 "posts/second-post/index.html", "about/index.html",
+                 "tags/index.html", "tags/testing/index.html",
+                 "tags/markdown/index.html", "archive/index.html", "404.html",
+                 "feed.xml", "sitemap.xml", "robots.txt", "_headers",
+                 "posts/markdown-tour/chart.svg", "posts/markdown-tour/clip.mp4"):
+        assert (out / name).is_file(), name
+
+
+def test_home_lists_posts_newest_first_with_summaries(project):
+    home = (build(project).out / "index.html").read_text()
+
+    assert home.index("A tour of the Markdown features") < home.index(
+        "The second post")
+    assert "Every Markdown extension in one post." in home
+    assert "A short post so that lists have two entries." in home
+
+
+def test_tags_with_different_case_share_one_page(project):
+    tag_page = (build(project).out / "tags/testing/index.html").read_text()
+
+    assert "A tour of the Markdown features" in tag_page
+    assert "The second post" in tag_page
+
+
+def test_post_page_has_toc_reading_time_and_neighbours(project):
+    html = (build(project).out / "posts/markdown-tour/index.html").read_text()
+
+    assert '<a href="#tables-and-code">Tables and code</a>' in html
+    assert '<a href="#callouts">Callouts</a>' in html
+    assert "1 min read" in html
+    assert '<a rel="prev" href="/posts/second-post/">' in html
+
+
+def test_post_page_has_canonical_and_social_meta(project):
+    html = (build(project).out / "posts/markdown-tour/index.html").read_text()
+
+    url = "https://example.test/posts/markdown-tour/"
+    assert f'<link rel="canonical" href="{url}">' in html
+    assert f'<meta property="og:url" content="{url}">' in html
+    assert f'<meta property="og:image" content="{url}chart.svg">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
+
+
+def test_assets_are_fingerprinted_and_referenced(project):
+    out = build(project).out
+    html = (out / "index.html").read_text()
+
+    css = [p for p in (out / "assets/css").glob("site.*.css")]
+    assert len(css) == 1
+    assert f'href="/assets/css/{css[0].name}"' in html
+    assert "callout--warning" in css[0].read_text()  # site.css is in the bundle
+
+
+def test_pages_request_nothing_from_other_hosts(project):
+    out = build(project).out
+
+    for path in out.rglob("*.html"):
+        text = path.read_text()
+        for attribute in ('src="http', 'href="http'):
+            for chunk in text.split(attribute)[1:]:
+                assert chunk.startswith(("s://example.test", "://example.test")) or (
+                    attribute == 'href="http'), f"{path}: {attribute}{chunk[:40]}"
+        assert "<link rel=\"stylesheet\" href=\"http" not in text
+
+
+def test_feed_carries_full_content_for_feed_readers(project):
+    out = build(project).out
+    ET.parse(out / "feed.xml")  # well-formed XML
+
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+
+    assert not feed.bozo, feed.bozo_exception
+    assert [e.title for e in feed.entries] == ["A tour of the Markdown features",
+                                               "The second post"]
+    tour = feed.entries[0]
+    html = [c.value for c in tour.content if c.type == "text/html"]
+    assert len(html) == 1
+    content = html[0]
+    assert "<table>" in content and "The footnote text." in content
+    assert 'src="https://example.test/posts/markdown-tour/chart.svg"' in content
+    assert tour.author == "Ada Example"
+    assert {t.term for t in tour.tags} == {"Testing", "markdown"}
+    assert tour.media_content[0]["url"] == (
+        "https://example.test/posts/markdown-tour/chart.svg")
+    assert feed.feed.links[-1].rel == "self" or any(
+        link.rel == "self" for link in feed.feed.links)
+
+
+def test_sitemap_lists_every_page(project):
+    out = build(project).out
+    tree = ET.parse(out / "sitemap.xml")
+
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {loc.text for loc in tree.findall(".//s:loc", ns)}
+    assert "https://example.test/posts/markdown-tour/" in locs
+    assert "https://example.test/about/" in locs
+    assert "https://example.test/tags/testing/" in locs
+
+
+def test_drafts_are_left_out_unless_asked(project):
+    draft = project / "content/posts/unfinished/index.md"
+    draft.parent.mkdir()
+    draft.write_text("---\ntitle: Unfinished\ndate: 2026-03-01\ndraft: true\n---\n"
+                     "Not yet.\n")
+
+    assert not (build(project).out / "posts/unfinished").exists()
+    assert (build(project, drafts=True).out / "posts/unfinished").exists()
+
+
+def test_building_twice_gives_identical_bytes(project, tmp_path):
+    first = tree_bytes(build(project, out=tmp_path / "one").out)
+    second = tree_bytes(build(project, out=tmp_path / "two").out)
+
+    assert first.keys() == second.keys()
+    assert [n for n in first if first[n] != second[n]] == []
