@@ -247,6 +247,13 @@ class LanguageModel:
         """Return the token ids of ``text``, without BOS or chat markup."""
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Return each token's (start, end) character offsets in ``text``."""
+        encoded = self.tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True
+        )
+        return [tuple(span) for span in encoded["offset_mapping"]]
+
     def token(self, token_id: int) -> Token:
         """Return the text of one vocabulary entry."""
         piece = self.tokenizer.convert_ids_to_tokens(token_id)
@@ -261,6 +268,14 @@ class LanguageModel:
     def tokens(self, ids: list[int]) -> list[Token]:
         """Return the text of each token id."""
         return [self.token(i) for i in ids]
+
+    def top(self, scores, k: int) -> list[Token]:
+        """Return the ``k`` tokens with the highest ``scores`` [V], best first."""
+        import torch
+
+        # A stable sort breaks ties by token id, so reruns list ties alike.
+        order = torch.sort(scores, descending=True, stable=True).indices[:k]
+        return self.tokens(order.tolist())
 
     def logits(self, ids: list[int]):
         """Return the logits for the token after ``ids``: float32 [V]."""
