@@ -1,0 +1,97 @@
+"""The subcommands other than build: new, check and serve."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from generator.build import build
+from generator.cli import main
+
+
+def test_new_scaffolds_a_draft_bundle_that_builds(project, capsys):
+    assert main(["--root", str(project), "new", "Why Loss Curves Wiggle",
+                 "--date", "2026-04-01"]) == 0
+
+    post = project / "content/posts/why-loss-curves-wiggle/index.md"
+    assert post.read_text().startswith('---\ntitle: "Why Loss Curves Wiggle"\n'
+                                       "date: 2026-04-01\n")
+    assert not (build(project).out / "posts/why-loss-curves-wiggle").exists()
+    out = build(project, drafts=True).out
+    assert (out / "posts/why-loss-curves-wiggle/index.html").exists()
+
+
+def test_new_refuses_to_overwrite_a_post(project, capsys):
+    assert main(["--root", str(project), "new", "Second Post"]) == 1
+
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_check_passes_on_a_sound_site(project, capsys):
+    assert main(["--root", str(project), "check"]) == 0
+
+    assert "every internal link, anchor and image resolves" in (
+        capsys.readouterr().err)
+
+
+def test_check_reports_a_broken_link_a_template_adds(project, capsys):
+    base = project / "templates/base.html"
+    base.write_text(base.read_text().replace(
+        '<a href="/feed.xml">RSS feed</a>', '<a href="/feeds/all.xml">RSS feed</a>'))
+
+    assert main(["--root", str(project), "check"]) == 1
+
+    err = capsys.readouterr().err
+    assert "'/feeds/all.xml' points to feeds/all.xml, which is not in the site" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 20) -> bytes:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_serve_rebuilds_on_save_and_tells_the_browser_to_reload(project):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(project), "serve",
+         "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        page = _wait_for(f"{base}/posts/second-post/").decode()
+        assert "dev-reload" in page
+        assert "A short post" in page
+
+        events = urllib.request.urlopen(f"{base}/__reload", timeout=20)
+        assert events.readline().startswith(b": connected")
+        events.readline()
+        post = project / "content/posts/second-post/index.md"
+        post.write_text(post.read_text().replace("A short post", "An edited post"))
+
+        assert events.readline() == b"data: reload\n"
+        assert "An edited post" in _wait_for(f"{base}/posts/second-post/").decode()
+        events.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_production_pages_do_not_load_the_reload_script(project):
+    out = build(project).out
+
+    assert "dev-reload" not in (out / "index.html").read_text()
