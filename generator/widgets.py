@@ -71,7 +71,8 @@ def parse_options(body: str, fence_line: int) -> dict:
     try:
         options = yaml.safe_load(body) if body.strip() else {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        mark = getattr(error, "context_mark", None) or getattr(
+            error, "problem_mark", None)
         line = fence_line + 1 + (mark.line if mark is not None else 0)
         reason = getattr(error, "problem", None) or str(error)
         raise WidgetError(line, f"malformed YAML in widget options: {reason}; "
