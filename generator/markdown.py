@@ -15,6 +15,7 @@ what later stages need: headings, links, and files to copy.
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -83,8 +84,9 @@ def create_markdown() -> MarkdownIt:
     md.use(attrs_plugin)
     md.use(anchors_plugin, min_level=2, max_level=4)
     md.use(dollarmath_plugin, double_inline=True)
-    for name in CALLOUTS:
-        container_plugin(md, name, render=_render_callout)
+    # One container rule for every tone: each rule costs a pass over the
+    # blocks, and three of them made callouts the slowest extension.
+    container_plugin(md, "callout", validate=_is_callout, render=_render_callout)
 
     md.core.ruler.before("anchor", "probable_heading_attrs", _heading_attrs)
     md.core.ruler.push("probable_lines", _attach_lines)
@@ -297,10 +299,22 @@ def _render_video(token, src: str, alt: str, title: str, state: RenderState) -> 
             f"{fallback}</video>{caption}")
 
 
-def _highlight(code: str, lang: str, state: RenderState, token: Token) -> str:
+@functools.lru_cache(maxsize=None)
+def _lexer(lang: str):
+    """Return the Pygments lexer for ``lang``, or None if there is none."""
     try:
-        lexer = get_lexer_by_name(lang) if lang else get_lexer_by_name("text")
+        return get_lexer_by_name(lang or "text")
     except ClassNotFound:
+        return None
+
+
+@functools.lru_cache(maxsize=2048)
+def _highlighted(code: str, lang: str) -> str:
+    return highlight(code, _lexer(lang) or _lexer("text"), FORMATTER)
+
+
+def _highlight(code: str, lang: str, state: RenderState, token: Token) -> str:
+    if _lexer(lang) is None:
         close = difflib.get_close_matches(lang, sorted(state.widget_kinds), n=1)
         if close:
             state.error(token, f"unknown widget '{lang}'; did you mean '{close[0]}'? "
@@ -308,8 +322,8 @@ def _highlight(code: str, lang: str, state: RenderState, token: Token) -> str:
         else:
             state.warn(token, f"no syntax highlighting for language '{lang}'; "
                        "use a Pygments lexer name such as python, bash or json")
-        lexer = get_lexer_by_name("text")
-    return highlight(code, lexer, FORMATTER)
+        lang = "text"
+    return _highlighted(code, lang)
 
 
 def _render_fence(self, tokens, idx, options, env) -> str:
@@ -323,6 +337,10 @@ def _render_fence(self, tokens, idx, options, env) -> str:
 
 def _render_code_block(self, tokens, idx, options, env) -> str:
     return _highlight(tokens[idx].content, "", _state(env), tokens[idx])
+
+
+def _is_callout(params: str, markup: str) -> bool:
+    return params.strip().split(" ", 1)[0] in CALLOUTS
 
 
 def _render_callout(self, tokens, idx, options, env) -> str:
