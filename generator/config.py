@@ -21,6 +21,7 @@ class SiteConfig:
     author: str = ""  # default author of posts that name none
     model: str = "smollm2"  # default model id of language-model widgets
     words_per_minute: int = 220  # reading speed behind "N min read"
+    feed_items: int = 20  # newest posts the feed carries in full
     nav: tuple[tuple[str, str], ...] = field(default=())  # (label, url) pairs
 
     @property

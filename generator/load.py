@@ -46,6 +46,7 @@ class Source:
     hero: dict | None = None  # {"image": relative path, "alt": text}
     draft: bool = False
     authors: list[str] = field(default_factory=list)
+    key: str = ""  # parse key, set by the build (see generator/stages.py)
 
     @property
     def bundle_dir(self) -> Path | None:
@@ -66,14 +67,14 @@ def load_sources(content_dir: Path, problems: Problems) -> list[Source]:
         if source is not None:
             sources.append(source)
 
-    _check_duplicate_slugs(sources, problems)
+    check_duplicate_slugs(sources, problems)
     return sources
 
 
 def read_source(path: Path, content_dir: Path, problems: Problems) -> Source | None:
     """Read one file; return None (after recording why) if it is unusable."""
     text = path.read_text(encoding="utf-8")
-    kind, slug = _kind_and_slug(path, content_dir)
+    kind, slug = kind_and_slug(path, content_dir)
     if not SLUG_RE.match(slug):
         problems.add(
             path,
@@ -95,7 +96,7 @@ def read_source(path: Path, content_dir: Path, problems: Problems) -> Source | N
                   **fields_)
 
 
-def _kind_and_slug(path: Path, content_dir: Path) -> tuple[str, str]:
+def kind_and_slug(path: Path, content_dir: Path) -> tuple[str, str]:
     relative = path.relative_to(content_dir)
     is_post = relative.parts[0] == "posts"
     slug = path.parent.name if path.name == "index.md" else path.stem
@@ -233,7 +234,7 @@ def _size_hero(hero: dict, path: Path, text: str, problems: Problems) -> bool:
     return True
 
 
-def _check_duplicate_slugs(sources: list[Source], problems: Problems) -> None:
+def check_duplicate_slugs(sources: list[Source], problems: Problems) -> None:
     seen: dict[str, Source] = {}
     for source in sources:
         if source.url in seen:

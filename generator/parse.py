@@ -183,3 +183,42 @@ def find_widget_uses(parser: Parser, source: Source) -> list[WidgetUse]:
         if use is not None:
             uses.append(use)
     return uses
+
+
+@dataclass
+class Record:
+    """What later stages and later builds need of a parsed Document.
+
+    Records are what the build cache keeps between builds. The body HTML is
+    stored once in the cache's object store (``html_sha``) and only loaded
+    into ``html`` when a page or the feed needs it.
+    """
+
+    key: str  # parse key: changes whenever anything the parse read changes
+    source: Source
+    toc: list[tuple[str, str]]
+    anchors: set[str]
+    words: int
+    summary: str
+    links: list[tuple[str, int]]
+    files: list[tuple[str, int]]
+    depends: dict[str, str]  # content file -> sha256 of each file the HTML uses
+    data: list[tuple[str, str]]  # (public path, sha256) of each widget's data
+    html_sha: str
+    meta: str  # sha256 over what list pages show of the post
+    warnings: list = field(default_factory=list)
+    uses_assets: str = ""  # asset map digest, when widget markup embeds URLs
+    html: str = field(default="", compare=False)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["html"] = ""
+        return state
+
+
+def list_meta(source: Source, summary: str, words: int) -> str:
+    """Return a digest of what list pages and neighbours show of a post."""
+    hero = sorted(source.hero.items()) if source.hero else ""
+    parts = (source.url, source.title, source.date, source.updated, summary,
+             source.tags, source.authors, hero, words, source.draft)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

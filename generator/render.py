@@ -1,9 +1,10 @@
-"""Stage 3: render Documents into pages with the Jinja templates.
+"""Stage 3: render pages with the Jinja templates.
 
-In: the Documents of every post and page. Out: a mapping of paths in
-``public/`` to bytes: post and page HTML, the home page, one page per tag,
-the archive, the 404 page, ``feed.xml``, ``sitemap.xml``, ``robots.txt`` and Netlify's ``_headers``.
-Nothing is written here.
+In: a template, the path of the page and what the template shows (the
+Records of posts, tags). Out: the page's bytes, or problems that name the
+template file and line. Which pages exist (posts, pages, home, one page per
+tag, the archive, 404, ``feed.xml``, ``sitemap.xml``, ``robots.txt``,
+Netlify's ``_headers``) is decided in ``stages.py``; nothing is written here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import jinja2
 
 from generator.config import SiteConfig
 from generator.errors import Problems
-from generator.parse import Document
 
 RELATIVE_URL = re.compile(r'\b(src|href|poster)="(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
 
@@ -27,7 +27,7 @@ class Tag:
 
     name: str
     slug: str
-    posts: tuple[Document, ...]
+    posts: tuple  # Records, newest first
 
     @property
     def url(self) -> str:
@@ -39,21 +39,20 @@ def tag_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def reading_minutes(document: Document, config: SiteConfig) -> int:
+def reading_minutes(document, config: SiteConfig) -> int:
     """Return the reading time in whole minutes, at least one."""
     return max(1, math.ceil(document.words / config.words_per_minute))
 
 
-def absolute_html(document: Document, config: SiteConfig) -> str:
-    """Return the body HTML with relative URLs made absolute, for the feed."""
-    base = config.url(document.source.url)
-    return RELATIVE_URL.sub(lambda m: f'{m.group(1)}="{base}{m.group(2)}"',
-                            document.html)
+def absolute_html(html: str, url: str, config: SiteConfig) -> str:
+    """Return body HTML of the page at ``url`` with relative URLs made absolute."""
+    base = config.url(url)
+    return RELATIVE_URL.sub(lambda m: f'{m.group(1)}="{base}{m.group(2)}"', html)
 
 
-def collect_tags(posts: list[Document]) -> list[Tag]:
+def collect_tags(posts: list) -> list[Tag]:
     """Group posts by tag, tags in alphabetical order."""
-    by_slug: dict[str, tuple[str, list[Document]]] = {}
+    by_slug: dict[str, tuple[str, list]] = {}
     for post in posts:
         for name in post.source.tags:
             by_slug.setdefault(tag_slug(name), (name, []))[1].append(post)
@@ -62,7 +61,7 @@ def collect_tags(posts: list[Document]) -> list[Tag]:
 
 
 class Renderer:
-    """Render every page of the site from the Documents."""
+    """Render pages from templates, reporting errors at the template line."""
 
     def __init__(self, config: SiteConfig, env: jinja2.Environment,
                  problems: Problems, dev_reload: bool = False):
@@ -89,42 +88,6 @@ class Renderer:
             self.problems.add(self.config.templates_dir / template, 0, str(error))
             text = ""
         return output, text.encode("utf-8")
-
-    def render_site(self, posts: list[Document], pages: list[Document]
-                    ) -> dict[str, bytes]:
-        """Return every rendered output file keyed by its path in public/."""
-        posts = sorted(posts, key=lambda d: (d.source.date, d.source.slug),
-                       reverse=True)
-        tags = collect_tags(posts)
-        outputs = []
-        for index, post in enumerate(posts):
-            newer = posts[index - 1] if index > 0 else None
-            older = posts[index + 1] if index + 1 < len(posts) else None
-            outputs.append(self.page(
-                "post.html", f"posts/{post.source.slug}/index.html", doc=post,
-                newer=newer, older=older, minutes=reading_minutes(post, self.config),
-                url=post.source.url))
-        for page in pages:
-            outputs.append(self.page("page.html", f"{page.source.slug}/index.html",
-                                     doc=page, url=page.source.url))
-        outputs.append(self.page("index.html", "index.html", posts=posts, url="/"))
-        outputs.append(self.page("archive.html", "archive/index.html", posts=posts,
-                                 url="/archive/"))
-        outputs.append(self.page("tags.html", "tags/index.html", tags=tags,
-                                 url="/tags/"))
-        for tag in tags:
-            outputs.append(self.page("tag.html", f"tags/{tag.slug}/index.html",
-                                     tag=tag, url=tag.url))
-        outputs.append(self.page("404.html", "404.html", url="/404.html"))
-
-        feed_posts = [(post, absolute_html(post, self.config)) for post in posts]
-        outputs.append(self.page("feed.xml", "feed.xml", posts=feed_posts,
-                                 url="/feed.xml"))
-        outputs.append(self.page("sitemap.xml", "sitemap.xml", posts=posts,
-                                 pages=pages, tags=tags, url="/sitemap.xml"))
-        outputs.append(self.page("robots.txt", "robots.txt", url="/robots.txt"))
-        outputs.append(self.page("_headers", "_headers", url="/_headers"))
-        return dict(outputs)
 
 
 def _template_line(error: Exception, template: str) -> int:

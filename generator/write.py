@@ -1,41 +1,105 @@
 """Stage 4: write the site into ``public/`` without ever leaving it half-built.
 
-In: a mapping of output paths to bytes (or to source files to copy). Out:
-the output folder. Everything is written into a sibling folder first and
-swapped in by two renames at the end, so a build that fails, or is
-interrupted, leaves the previous site exactly as it was.
+In: every output as an :class:`Output` (a checksum and its bytes, or a file
+to copy). Out: the output folder, and the manifest of what it now holds.
+
+When the folder still holds exactly what the last build wrote (sizes and
+modification times as recorded), only files whose checksum changed are
+replaced, each by writing a temporary file and renaming it over the old
+one, and files no longer produced are removed. Otherwise the whole site is
+written into a sibling folder and swapped in by two renames. Either way the
+build calls this only when it has found no problem, so a failed build
+leaves the previous site exactly as it was.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cache import Cache, FileState
 
-def write_site(files: dict[str, bytes | Path], out: Path) -> int:
-    """Write ``files`` to a fresh folder and swap it in for ``out``; return bytes."""
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: its checksum and where its bytes come from."""
+
+    sha256: str
+    content: bytes | None = None  # the bytes, or
+    path: Path | None = None  # a file to copy them from
+
+
+def _put(output: Output, target: Path) -> None:
+    if output.content is not None:
+        target.write_bytes(output.content)
+    else:
+        shutil.copyfile(output.path, target)
+
+
+def _state(path: Path, sha: str) -> FileState:
+    stat = path.stat()
+    return FileState(stat.st_size, stat.st_mtime_ns, sha)
+
+
+def write_site(outputs: dict[str, Output], out: Path, cache: Cache
+               ) -> tuple[int, dict[str, FileState]]:
+    """Bring ``out`` to ``outputs``; return (files written, new manifest)."""
+    if cache.output_intact(out):
+        return _update(outputs, out, cache.index.outputs)
+    return _replace(outputs, out)
+
+
+def _update(outputs: dict[str, Output], out: Path,
+            previous: dict[str, FileState]) -> tuple[int, dict[str, FileState]]:
+    manifest, written = {}, 0
+    for name in sorted(outputs):
+        output = outputs[name]
+        old = previous.get(name)
+        target = out / name
+        if old is not None and old.sha256 == output.sha256:
+            manifest[name] = old
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.new")
+        _put(output, temporary)
+        os.replace(temporary, target)
+        manifest[name] = _state(target, output.sha256)
+        written += 1
+
+    for name in sorted(set(previous) - set(outputs)):
+        (out / name).unlink(missing_ok=True)
+        _remove_empty_parents(out / name, out)
+    return written, manifest
+
+
+def _remove_empty_parents(path: Path, out: Path) -> None:
+    folder = path.parent
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _replace(outputs: dict[str, Output], out: Path
+             ) -> tuple[int, dict[str, FileState]]:
     staging = out.with_name(f".{out.name}.new")
     retired = out.with_name(f".{out.name}.old")
     for leftover in (staging, retired):
         if leftover.exists():
             shutil.rmtree(leftover)
 
-    total = 0
-    for name in sorted(files):
+    manifest = {}
+    for name in sorted(outputs):
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        content = files[name]
-        if isinstance(content, Path):
-            shutil.copyfile(content, target)
-            total += target.stat().st_size
-        else:
-            target.write_bytes(content)
-            total += len(content)
+        _put(outputs[name], target)
 
     if out.exists():
         os.rename(out, retired)
     os.rename(staging, out)
+    for name in sorted(outputs):
+        manifest[name] = _state(out / name, outputs[name].sha256)
     if retired.exists():
         shutil.rmtree(retired)
-    return total
+    return len(outputs), manifest

@@ -1,0 +1,166 @@
+"""Parse and render posts, in worker processes when there are many.
+
+A :class:`Job` is one post or page: parse it (unless the cache holds its
+Record) and render its own page. Jobs are independent, so they run in a
+pool of forked processes, one per core; results come back in job order,
+which keeps the build deterministic. Workers put the body HTML, the widget
+data and the rendered page into the cache's object store and send back
+only the small :class:`~generator.parse.Record` and the page's checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.cache import store
+from generator.config import SiteConfig
+from generator.errors import Problem, Problems
+from generator.load import Source
+from generator.parse import Document, Parser, Record, list_meta
+from generator.render import Renderer, reading_minutes
+from generator.templates import create_environment
+from precompute.tasks import available
+
+#: Below this many jobs a pool costs more than it saves.
+POOL_THRESHOLD = 48
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every worker needs, sent once when the pool starts."""
+
+    config: SiteConfig
+    asset_urls: dict[str, str]
+    assets_digest: str
+    manifest: dict
+    dev_reload: bool
+    objects: Path
+
+
+@dataclass
+class Job:
+    """Parse (if ``record`` is None) and render one post or page."""
+
+    source: Source
+    key: str  # the parse key the Record will carry
+    record: Record | None  # from the cache; None means parse
+    newer: Record | None  # neighbours shown on a post page
+    older: Record | None
+    output: str  # path of the page in public/
+
+
+@dataclass
+class Result:
+    record: Record
+    page_sha: str
+    problems: list[Problem]
+
+
+class Worker:
+    """Parser and renderer of one process."""
+
+    def __init__(self, setup: Setup):
+        self.setup = setup
+        self.problems = Problems(setup.config.root)
+        urls = setup.asset_urls
+
+        def asset_url(name: str) -> str:
+            try:
+                return urls[name]
+            except KeyError:
+                raise LookupError(f"asset '{name}' not found in static/; add the "
+                                  "file or fix the name") from None
+
+        env = create_environment(setup.config, asset_url)
+        self.parser = Parser(setup.config, available(), env, setup.manifest,
+                             self.problems)
+        self.renderer = Renderer(setup.config, env, self.problems,
+                                 dev_reload=setup.dev_reload)
+
+    def run(self, job: Job) -> Result:
+        """Do one job; problems found on the way travel back with the result."""
+        self.problems.items = []
+        if job.record is None:
+            record = self.record(self.parser.parse(job.source), job.key)
+        else:
+            record = job.record
+            record.html = (self.setup.objects / record.html_sha).read_text("utf-8")
+
+        if job.source.kind == "post":
+            _, page = self.renderer.page(
+                "post.html", job.output, doc=record, newer=job.newer,
+                older=job.older, minutes=reading_minutes(record, self.setup.config),
+                url=job.source.url)
+        else:
+            _, page = self.renderer.page("page.html", job.output, doc=record,
+                                         url=job.source.url)
+        page_sha = hashlib.sha256(page).hexdigest()
+        store(self.setup.objects, page_sha, page)
+        return Result(record, page_sha, list(self.problems.items))
+
+    def record(self, document: Document, key: str) -> Record:
+        """Store a Document's bulky parts in the object store; return its Record."""
+        objects = self.setup.objects
+        html = document.html.encode("utf-8")
+        html_sha = hashlib.sha256(html).hexdigest()
+        store(objects, html_sha, html)
+
+        data = []
+        for use in document.widgets:
+            if use.data_url:
+                sha = hashlib.sha256(use.payload).hexdigest()
+                store(objects, sha, use.payload)
+                data.append((use.data_url.lstrip("/"), sha))
+
+        content = self.setup.config.content_dir
+        depends = {}
+        for src, _ in document.files:
+            path = document.source.path.parent / src
+            if path.is_file():
+                relative = os.path.relpath(path, content)
+                depends[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+
+        source = document.source
+        return Record(
+            key=key, source=source, toc=document.toc, anchors=document.anchors,
+            words=document.words, summary=document.summary, links=document.links,
+            files=document.files, depends=depends, data=data, html_sha=html_sha,
+            meta=list_meta(source, document.summary, document.words),
+            warnings=[p for p in self.problems.items if p.warning],
+            uses_assets=self.setup.assets_digest if document.widgets else "",
+            html=document.html,
+        )
+
+
+_worker: Worker | None = None
+
+
+def _start(setup: Setup) -> None:
+    global _worker
+    _worker = Worker(setup)
+
+
+def _run(job: Job) -> Result:
+    return _worker.run(job)
+
+
+def run_jobs(jobs: list[Job], setup: Setup, processes: int | None = None
+             ) -> Iterator[Result]:
+    """Yield one Result per job, in job order, using a pool when it pays."""
+    processes = processes or os.cpu_count() or 1
+    if len(jobs) < POOL_THRESHOLD or processes < 2:
+        worker = Worker(setup)
+        yield from (worker.run(job) for job in jobs)
+        return
+
+    # fork shares the already imported modules with the workers, which
+    # makes the pool start in milliseconds instead of re-importing.
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, min(16, len(jobs) // (processes * 4)))
+    with context.Pool(processes, initializer=_start, initargs=(setup,)) as pool:
+        yield from pool.imap(_run, jobs, chunksize=chunk)

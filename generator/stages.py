@@ -1,0 +1,283 @@
+"""The stages of a build that has something to do: load, parse, render.
+
+In: the scanned inputs and the build cache. Out: a :class:`Site`, every
+output file as an :class:`~generator.write.Output` (a checksum plus bytes or
+a file to copy), and the Records of every post and page. Nothing is
+written to the output folder here.
+
+Each stage reuses what the cache holds for inputs that did not change:
+
+* a source whose parse key is unchanged is neither read nor parsed;
+* a page whose render key is unchanged is not rendered;
+
+where a key is a checksum over everything the step reads, listed next to
+each key below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+from generator.assets import Assets, collect_assets
+from generator.cache import Cache, combine
+from generator.config import SiteConfig
+from generator.errors import Problems
+from generator.jobs import Job, Setup, run_jobs
+from generator.load import check_duplicate_slugs, kind_and_slug, read_source
+from generator.parse import Record
+from generator.render import Renderer, collect_tags
+from generator.templates import create_environment
+from generator.widgets import read_models_manifest
+from generator.write import Output
+
+log = logging.getLogger("probable.build")
+
+
+@dataclass
+class Site:
+    """Everything a build would write, and what it was made from."""
+
+    outputs: dict[str, Output] = field(default_factory=dict)
+    posts: list[Record] = field(default_factory=list)  # newest first
+    pages: list[Record] = field(default_factory=list)
+    objects: set[str] = field(default_factory=set)  # object store entries in use
+    parsed: int = 0  # sources parsed in this build
+
+
+@dataclass
+class Keys:
+    """Checksums over the inputs that whole stages depend on."""
+
+    parse: str  # code, widget templates, site.toml, model checksums, root
+    render: str  # code, every template, asset URLs, site.toml, flags
+    assets: str  # the asset URL map (widget markup embeds asset URLs)
+
+
+def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
+               drafts: bool, dev_reload: bool, processes: int | None) -> Site:
+    """Load, parse and render the site; return what would be written."""
+    site = Site()
+    assets = collect_assets(config.static_dir)
+    keys = Keys(
+        parse=combine(inputs.code, inputs.digest("templates/widgets/"),
+                      inputs.files["site.toml"], inputs.files.get(
+                          "data/models.json", "")),
+        render=combine(inputs.code, inputs.digest("templates/"),
+                       inputs.files["site.toml"],
+                       [f"{k}={v}" for k, v in sorted(assets.urls.items())],
+                       [drafts, dev_reload]),
+        assets=combine(f"{k}={v}" for k, v in sorted(assets.urls.items())),
+    )
+
+    # Load: read front matter, except where the cache has a valid Record.
+    sources, cached, load_warnings = load_stage(config, inputs, cache, keys,
+                                                problems, drafts)
+
+    # Parse each source and render its own page, in parallel when many.
+    records = parse_stage(config, sources, cached, load_warnings, cache, keys,
+                          assets, problems, dev_reload, processes, site)
+    site.posts = sorted((r for r in records if r.source.kind == "post"),
+                        key=lambda r: (r.source.date, r.source.slug), reverse=True)
+    site.pages = [r for r in records if r.source.kind == "page"]
+
+    # Render the lists, feed and sitemap; add assets, images and data.
+    render_stage(config, cache, keys, assets, problems, dev_reload, site)
+    _add_files(config, inputs, assets, cache.objects, site)
+    cache.index.records = {r.key: r for r in records}
+    return site
+
+
+def parse_key(keys: Keys, inputs, relative: str, data: list[str]) -> str:
+    """Key of one source: the parse key, its own bytes, its widget data."""
+    return combine(keys.parse, relative, inputs.files[relative], data)
+
+
+def _data_by_slug(inputs) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, sha in inputs.files.items():
+        if name.startswith("data/widgets/"):
+            slug = name.split("/")[2]
+            found.setdefault(slug, []).append(f"{name}={sha}")
+    return found
+
+
+def _record_valid(record: Record | None, keys: Keys, inputs) -> bool:
+    if record is None:
+        return False
+    if record.uses_assets and record.uses_assets != keys.assets:
+        return False
+    return all(inputs.files.get(f"content/{path}") == sha
+               for path, sha in record.depends.items())
+
+
+def load_stage(config, inputs, cache, keys, problems, drafts):
+    """Return (sources, {path: cached Record}, {path: load warnings})."""
+    sources, cached, warnings = [], {}, {}
+    content = config.content_dir
+    data = _data_by_slug(inputs)
+    for path in sorted(content.rglob("*.md")):
+        relative = path.relative_to(config.root).as_posix()
+        _, slug = kind_and_slug(path, content)
+        key = parse_key(keys, inputs, relative, data.get(slug, []))
+        record = cache.index.records.get(key)
+        if _record_valid(record, keys, inputs):
+            source = record.source
+            cached[path] = record
+        else:
+            before = len(problems.items)
+            source = read_source(path, content, problems)
+            warnings[path] = [p for p in problems.items[before:] if p.warning]
+        if source is not None:
+            source.key = key
+            sources.append(source)
+
+    check_duplicate_slugs(sources, problems)
+    if not drafts:
+        sources = [s for s in sources if not s.draft]
+    return sources, cached, warnings
+
+
+def _neighbour(source) -> SimpleNamespace | None:
+    # Post pages show a neighbour's title and address only.
+    return SimpleNamespace(source=source) if source is not None else None
+
+
+def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
+                problems, dev_reload, processes, site) -> list[Record]:
+    """Parse what changed and render every post and page whose inputs changed."""
+    posts = sorted((s for s in sources if s.kind == "post"),
+                   key=lambda s: (s.date, s.slug), reverse=True)
+    neighbours = {}
+    for index, source in enumerate(posts):
+        newer = posts[index - 1] if index > 0 else None
+        older = posts[index + 1] if index + 1 < len(posts) else None
+        neighbours[source.path] = (newer, older)
+
+    jobs, records, reused = [], {}, {}
+    for source in sources:
+        output = source.url.lstrip("/") + "index.html"
+        newer, older = neighbours.get(source.path, (None, None))
+        # Page key: render environment, the source's parse key, neighbours.
+        page_key = combine(keys.render, source.key, [
+            (n.url, n.title) if n else "" for n in (newer, older)])
+        record = cached.get(source.path)
+        known = cache.index.outputs.get(output)
+        if record is not None and known and (
+                cache.index.render_keys.get(output) == page_key) and (
+                cache.objects / known.sha256).exists():
+            records[source.path] = record
+            reused[output] = (page_key, known.sha256)
+            continue
+        jobs.append((page_key, Job(source, source.key, record, _neighbour(newer),
+                                   _neighbour(older), output)))
+
+    setup = Setup(config, assets.urls, keys.assets, read_models_manifest(
+        config.data_dir), dev_reload, cache.objects)
+    results = run_jobs([job for _, job in jobs], setup, processes)
+    for (page_key, job), result in zip(jobs, results):
+        for problem in result.problems:
+            problems.items.append(problem)
+        record = result.record
+        if job.record is None:
+            site.parsed += 1
+            record.warnings = load_warnings.get(job.source.path, []) + record.warnings
+        records[job.source.path] = record
+        _set(site, cache, job.output, page_key, Output(result.page_sha,
+                                                        path=cache.objects /
+                                                        result.page_sha))
+
+    for output, (page_key, sha) in reused.items():
+        _set(site, cache, output, page_key, Output(sha, path=cache.objects / sha))
+    ordered = [records[s.path] for s in sources if s.path in records]
+    for record in ordered:
+        if record.source.path in cached:
+            problems.items.extend(record.warnings)
+        site.objects.add(record.html_sha)
+        site.objects.update(sha for _, sha in record.data)
+    return ordered
+
+
+def _set(site: Site, cache: Cache, output: str, key: str, value: Output) -> None:
+    site.outputs[output] = value
+    cache.index.render_keys[output] = key
+    if value.path is not None and value.path.parent == cache.objects:
+        site.objects.add(value.sha256)
+
+
+def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> None:
+    """Render home, archive, tags, feed, sitemap and the fixed files."""
+    env = create_environment(config, assets.url)
+    renderer = Renderer(config, env, problems, dev_reload=dev_reload)
+    posts, pages = site.posts, site.pages
+    tags = collect_tags(posts)
+    every = [r.meta for r in posts]
+    feed_posts = posts[:config.feed_items]
+
+    # Each key: the render environment plus the metadata the page lists.
+    plan = [
+        ("index.html", combine(keys.render, every), "index.html",
+         lambda: {"posts": posts, "url": "/"}),
+        ("archive/index.html", combine(keys.render, every), "archive.html",
+         lambda: {"posts": posts, "url": "/archive/"}),
+        ("tags/index.html", combine(keys.render, every), "tags.html",
+         lambda: {"tags": tags, "url": "/tags/"}),
+        ("sitemap.xml", combine(keys.render, every, [r.meta for r in pages]),
+         "sitemap.xml", lambda: {"posts": posts, "pages": pages, "tags": tags,
+                                 "url": "/sitemap.xml"}),
+        ("feed.xml", combine(keys.render, [r.meta + r.html_sha for r in feed_posts]),
+         "feed.xml", lambda: {"posts": _feed_entries(feed_posts, cache, config),
+                              "url": "/feed.xml"}),
+        ("404.html", keys.render, "404.html", lambda: {"url": "/404.html"}),
+        ("robots.txt", keys.render, "robots.txt", lambda: {"url": "/robots.txt"}),
+        ("_headers", keys.render, "_headers", lambda: {"url": "/_headers"}),
+    ]
+    for tag in tags:
+        plan.append((f"tags/{tag.slug}/index.html",
+                     combine(keys.render, tag.name, [r.meta for r in tag.posts]),
+                     "tag.html", lambda tag=tag: {"tag": tag, "url": tag.url}))
+
+    for output, key, template, context in plan:
+        known = cache.index.outputs.get(output)
+        if known and cache.index.render_keys.get(output) == key and (
+                cache.objects / known.sha256).exists():
+            _set(site, cache, output, key, Output(known.sha256,
+                                                  path=cache.objects / known.sha256))
+            continue
+        _, content = renderer.page(template, output, **context())
+        sha = cache.put(content)
+        _set(site, cache, output, key, Output(sha, path=cache.objects / sha))
+
+
+def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):
+    from generator.render import absolute_html
+
+    entries = []
+    for record in posts:
+        html = record.html or cache.get(record.html_sha).decode("utf-8")
+        entries.append((record, absolute_html(html, record.source.url, config)))
+    return entries
+
+
+def _add_files(config: SiteConfig, inputs, assets: Assets, objects: Path,
+               site: Site) -> None:
+    """Add static assets, the files beside posts, and widget data."""
+    for name, content in assets.files.items():
+        site.outputs[name] = Output(hashlib.sha256(content).hexdigest(), content)
+
+    for record in site.posts + site.pages:
+        folder = record.source.url.strip("/")
+        names = [src for src, _ in record.files]
+        if record.source.hero and record.source.bundle_dir is not None:
+            names.append(record.source.hero["image"])
+        for name in names:
+            path = record.source.path.parent / name
+            relative = path.relative_to(config.root).as_posix() if path.is_file() else ""
+            if relative in inputs.files:
+                site.outputs[f"{folder}/{Path(name).as_posix()}"] = Output(
+                    inputs.files[relative], path=path)
+        for public, sha in record.data:
+            site.outputs[public] = Output(sha, path=objects / sha)

@@ -1,0 +1,114 @@
+"""Cached, no-op and one-edit builds write exactly what a clean build writes."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from generator.build import build
+from support import tree_bytes
+
+
+def clean_build(project, tmp_path, name: str) -> dict[str, bytes]:
+    """Build ``project`` with an empty cache into a fresh folder."""
+    copy = tmp_path / name
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".cache",
+                                                                 "public"))
+    return tree_bytes(build(copy).out)
+
+
+def test_no_op_rebuild_writes_nothing_and_matches_a_clean_build(project, tmp_path):
+    build(project)
+    before = {p: p.stat().st_mtime_ns for p in (project / "public").rglob("*")}
+
+    result = build(project)
+
+    assert result.written == 0
+    assert {p: p.stat().st_mtime_ns for p in (project / "public").rglob("*")} == (
+        before)
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+EDITS = {
+    "body of a post": ("content/posts/second-post/index.md", "Nothing more to say.",
+                       "Something more to say.",
+                       {"posts/second-post/index.html", "feed.xml"}),
+    "title of a post": ("content/posts/second-post/index.md", "title: The second post",
+                        "title: The 2nd post",
+                        {"posts/second-post/index.html", "index.html",
+                         "archive/index.html", "tags/testing/index.html",
+                         "posts/markdown-tour/index.html", "feed.xml"}),
+    "a template": ("templates/404.html", "There is no page", "Nothing lives",
+                   {"404.html"}),
+    "the stylesheet": ("static/css/site.css", "--radius: 8px;", "--radius: 6px;",
+                       None),
+    "site.toml": ("site.toml", 'title = "Fixture Site"', 'title = "Renamed Site"',
+                  None),
+}
+
+
+@pytest.mark.parametrize("case", EDITS, ids=list(EDITS))
+def test_one_edit_rewrites_exactly_what_depends_on_it(project, tmp_path, case):
+    name, old, new, expected = EDITS[case]
+    build(project)
+    before = tree_bytes(project / "public")
+    path = project / name
+    path.write_text(path.read_text().replace(old, new))
+
+    result = build(project)
+
+    after = tree_bytes(project / "public")
+    changed = {n for n in after if before.get(n) != after[n]}
+    if expected is not None:
+        assert changed == expected
+    assert result.written == len(changed)
+    assert after == clean_build(project, tmp_path, "clean")
+
+
+def test_adding_and_removing_a_post_updates_every_list(project, tmp_path):
+    build(project)
+    extra = project / "content/posts/third-post/index.md"
+    extra.parent.mkdir()
+    extra.write_text("---\ntitle: Third\ndate: 2026-05-01\ntags: [new]\n---\nHi.\n")
+
+    build(project)
+    assert (project / "public/tags/new/index.html").exists()
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "one")
+
+    shutil.rmtree(extra.parent)
+    build(project)
+    assert not (project / "public/tags/new").exists()
+    assert not (project / "public/posts/third-post").exists()
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "two")
+
+
+def test_a_tampered_output_folder_is_rebuilt_whole(project, tmp_path):
+    build(project)
+    (project / "public/index.html").write_text("tampered")
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_deleting_the_cache_gives_the_same_bytes(project):
+    build(project)
+    first = tree_bytes(project / "public")
+    shutil.rmtree(project / ".cache")
+
+    assert tree_bytes(build(project).out) == first
+
+
+def test_parallel_and_serial_builds_agree(project, tmp_path, monkeypatch):
+    for number in range(60):  # enough posts for the process pool to start
+        post = project / f"content/posts/generated-{number:02d}/index.md"
+        post.parent.mkdir()
+        post.write_text(f"---\ntitle: Generated {number}\ndate: 2025-01-{1 + number % 28:02d}\n"
+                        f"tags: [t{number % 3}]\n---\n\n## Part\n\nText {number}.\n")
+    parallel = tree_bytes(build(project, out=tmp_path / "p", processes=2).out)
+    shutil.rmtree(project / ".cache")
+
+    serial = tree_bytes(build(project, out=tmp_path / "s", processes=1).out)
+
+    assert parallel == serial
