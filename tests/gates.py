@@ -383,7 +383,8 @@ NOJS_FINDINGS = """
       found.push(`widget #${root.id} shows no default state`);
     for (const control of root.querySelectorAll("button, input, select, textarea"))
       if (shown(control))
-        found.push(`widget #${root.id} shows ${name(control)}, which needs ` +
+        found.push(`widget #${root.id} shows <${control.tagName.toLowerCase()}` +
+                   (control.type ? ` type=${control.type}` : "") + ">, which needs " +
                    "JavaScript; render it inside an element with 'hidden'");
   }
   return found;
@@ -436,6 +437,8 @@ def policy_problems(policy: dict[str, list[str]], where: str) -> list[str]:
                          f"{' '.join(sorted(set(policy[directive]) - allowed))}; "
                          f"allow only {' or '.join(sorted(allowed))}")
     for directive, sources in policy.items():
+        if directive in REQUIRED_DIRECTIVES:
+            continue  # already held to its short list above
         for source in sources:
             if UNSAFE_SOURCES.match(source) or (
                     source == "data:" and directive != "img-src"):
