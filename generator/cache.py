@@ -5,9 +5,12 @@ without it does the full work and writes the same bytes.
 
 ``index.pickle``
     One :class:`Index`: the checksums of every input file (with the ``stat``
-    they had, so unchanged files are not read again), the parse result of
-    every source keyed by its parse key, the render key of every output, and
-    the manifest of the output folder as last written.
+    they had, so unchanged files are not read again), the fingerprint of the
+    last good build and the manifest of the output folder it wrote. This is
+    all a build that finds nothing to do reads.
+``records.pickle``
+    The parse result of every source keyed by its parse key, and the render
+    key of every output; read only when something must be rebuilt.
 ``objects/<sha256>``
     Content-addressed bytes: rendered HTML of posts and whole pages that the
     worker processes produced.
@@ -31,7 +34,7 @@ from pathlib import Path
 log = logging.getLogger("probable.cache")
 
 #: Bump when the layout of Index or Record changes; older caches are ignored.
-FORMAT = 1
+FORMAT = 3
 RACY_SECONDS = 2.0
 
 
@@ -52,10 +55,9 @@ class Index:
     scanned_ns: int = 0  # wall clock when the inputs were last scanned
     files: dict[str, FileState] = field(default_factory=dict)  # input path -> state
     fingerprint: str = ""  # over every input and flag of the last good build
-    records: dict = field(default_factory=dict)  # parse key -> parse.Record
-    render_keys: dict[str, str] = field(default_factory=dict)  # output -> key
     outputs: dict[str, FileState] = field(default_factory=dict)  # as written
     out: str = ""  # the output folder those outputs were written to
+    links_key: str = ""  # what internal links could point at (build.py)
     warnings: list = field(default_factory=list)  # of the last good build
 
 
@@ -67,6 +69,37 @@ class Cache:
         self.objects = folder / "objects"
         self.index = self._load()
         self._scan_started_ns = time.time_ns()
+        self._records: dict | None = None  # parse key -> parse.Record
+        self._render_keys: dict[str, str] = {}  # output path -> render key
+
+    @property
+    def records(self) -> dict:
+        """Return the cached Records (read from disk on first use)."""
+        if self._records is None:
+            self._load_records()
+        return self._records
+
+    @records.setter
+    def records(self, value: dict) -> None:
+        self._records = value
+
+    @property
+    def render_keys(self) -> dict[str, str]:
+        """Return the render key of every output of the last build."""
+        if self._records is None:
+            self._load_records()
+        return self._render_keys
+
+    def _load_records(self) -> None:
+        self._records, self._render_keys = {}, {}
+        if not self.index.outputs:
+            return  # the index was reset: records may belong to another build
+        try:
+            with (self.folder / "records.pickle").open("rb") as handle:
+                self._records, self._render_keys = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError,
+                ImportError, TypeError, ValueError):
+            log.debug("no usable records in the build cache")
 
     def _load(self) -> Index:
         path = self.folder / "index.pickle"
@@ -85,10 +118,9 @@ class Cache:
         """Write the index atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.index.scanned_ns = self._scan_started_ns
-        temporary = self.folder / f".index.{os.getpid()}.tmp"
-        with temporary.open("wb") as handle:
-            pickle.dump(self.index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.folder / "index.pickle")
+        if self._records is not None:
+            _dump(self.folder / "records.pickle", (self._records, self._render_keys))
+        _dump(self.folder / "index.pickle", self.index)
 
     def digest(self, path: Path, key: str | None = None) -> str:
         """Return the sha256 of ``path``'s content, reading it only if changed."""
@@ -136,6 +168,13 @@ class Cache:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _dump(path: Path, value) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
 
 
 def store(objects: Path, sha: str, content: bytes) -> None:

@@ -130,7 +130,7 @@ class Worker:
             key=key, source=source, toc=document.toc, anchors=document.anchors,
             words=document.words, summary=document.summary, links=document.links,
             files=document.files, depends=depends, data=data, html_sha=html_sha,
-            meta=list_meta(source, document.summary, document.words),
+            meta=list_meta(source, document.summary),
             warnings=[p for p in self.problems.items if p.warning],
             uses_assets=self.setup.assets_digest if document.widgets else "",
             html=document.html,

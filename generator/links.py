@@ -23,10 +23,15 @@ def output_path(url_path: str) -> str:
     return path
 
 
-def check_links(documents: list[Document], outputs: set[str], problems: Problems
-                ) -> None:
-    """Report every internal link or anchor in ``documents`` that is broken."""
-    anchors_by_output = {output_path(d.source.url): d.anchors for d in documents}
+def check_links(documents: list[Document], outputs: set[str], problems: Problems,
+                everything: list[Document] | None = None) -> None:
+    """Report every broken internal link or anchor in ``documents``.
+
+    ``everything`` lists all documents of the site (default: ``documents``),
+    whose ids anchors may point at.
+    """
+    anchors_by_output = {output_path(d.source.url): d.anchors
+                         for d in everything or documents}
     for document in documents:
         for href, line in document.links:
             message = _broken(href, document, outputs, anchors_by_output)

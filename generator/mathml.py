@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from latex2mathml.converter import convert
 
 UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
 
@@ -20,6 +19,8 @@ class MathError(ValueError):
 
 def to_mathml(latex: str, display: bool = False) -> str:
     """Return MathML for ``latex``; raise MathError on unknown commands."""
+    from latex2mathml.converter import convert  # 30 ms to import; few posts need it
+
     try:
         markup = convert(latex.strip(), display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many plain exception types

@@ -216,9 +216,9 @@ class Record:
         return state
 
 
-def list_meta(source: Source, summary: str, words: int) -> str:
+def list_meta(source: Source, summary: str) -> str:
     """Return a digest of what list pages and neighbours show of a post."""
     hero = sorted(source.hero.items()) if source.hero else ""
     parts = (source.url, source.title, source.date, source.updated, summary,
-             source.tags, source.authors, hero, words, source.draft)
+             source.tags, source.authors, hero, source.draft)
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -45,7 +45,11 @@ class Site:
     posts: list[Record] = field(default_factory=list)  # newest first
     pages: list[Record] = field(default_factory=list)
     objects: set[str] = field(default_factory=set)  # object store entries in use
-    parsed: int = 0  # sources parsed in this build
+    parsed_keys: set[str] = field(default_factory=set)  # parsed in this build
+
+    @property
+    def parsed(self) -> int:
+        return len(self.parsed_keys)
 
 
 @dataclass
@@ -87,7 +91,7 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
     # Render the lists, feed and sitemap; add assets, images and data.
     render_stage(config, cache, keys, assets, problems, dev_reload, site)
     _add_files(config, inputs, assets, cache.objects, site)
-    cache.index.records = {r.key: r for r in records}
+    cache.records = {r.key: r for r in records}
     return site
 
 
@@ -119,11 +123,13 @@ def load_stage(config, inputs, cache, keys, problems, drafts):
     sources, cached, warnings = [], {}, {}
     content = config.content_dir
     data = _data_by_slug(inputs)
-    for path in sorted(content.rglob("*.md")):
-        relative = path.relative_to(config.root).as_posix()
+    markdown = [name for name in inputs.files
+                if name.startswith("content/") and name.endswith(".md")]
+    for relative in sorted(markdown):
+        path = config.root / relative
         _, slug = kind_and_slug(path, content)
         key = parse_key(keys, inputs, relative, data.get(slug, []))
-        record = cache.index.records.get(key)
+        record = cache.records.get(key)
         if _record_valid(record, keys, inputs):
             source = record.source
             cached[path] = record
@@ -167,7 +173,7 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
         record = cached.get(source.path)
         known = cache.index.outputs.get(output)
         if record is not None and known and (
-                cache.index.render_keys.get(output) == page_key) and (
+                cache.render_keys.get(output) == page_key) and (
                 cache.objects / known.sha256).exists():
             records[source.path] = record
             reused[output] = (page_key, known.sha256)
@@ -183,7 +189,7 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
             problems.items.append(problem)
         record = result.record
         if job.record is None:
-            site.parsed += 1
+            site.parsed_keys.add(record.key)
             record.warnings = load_warnings.get(job.source.path, []) + record.warnings
         records[job.source.path] = record
         _set(site, cache, job.output, page_key, Output(result.page_sha,
@@ -203,7 +209,7 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
 
 def _set(site: Site, cache: Cache, output: str, key: str, value: Output) -> None:
     site.outputs[output] = value
-    cache.index.render_keys[output] = key
+    cache.render_keys[output] = key
     if value.path is not None and value.path.parent == cache.objects:
         site.objects.add(value.sha256)
 
@@ -242,7 +248,7 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
 
     for output, key, template, context in plan:
         known = cache.index.outputs.get(output)
-        if known and cache.index.render_keys.get(output) == key and (
+        if known and cache.render_keys.get(output) == key and (
                 cache.objects / known.sha256).exists():
             _set(site, cache, output, key, Output(known.sha256,
                                                   path=cache.objects / known.sha256))

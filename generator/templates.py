@@ -28,6 +28,12 @@ def _date(value: dt.date, style: str = "long") -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+def _bytecode_dir(config: SiteConfig) -> str:
+    folder = config.cache_dir / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
 def create_environment(
     config: SiteConfig, asset_url: Callable[[str], str]
 ) -> jinja2.Environment:
@@ -39,6 +45,9 @@ def create_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Compiled templates are kept between builds; Jinja checks the
+        # source's modification time before using one.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(_bytecode_dir(config)),
     )
     env.filters["math"] = _math
     env.filters["percent"] = _percent

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 from generator.build import build
-from generator.check import check_site
 from generator.errors import Problems
 
 log = logging.getLogger("probable.check")
@@ -21,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build into a temporary folder and check internal links, anchors, images."""
+    from generator.check import check_site  # needs the Markdown stack
+
     with tempfile.TemporaryDirectory(prefix="probable-check-") as folder:
         out = Path(folder) / "public"
         build(args.root, out=out, drafts=args.drafts, strict=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from precompute.run import run as run_precompute
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute missing or stale widget data with real models into data/."""
+    from precompute.run import run as run_precompute  # the Markdown stack, tqdm
+
     run_precompute(args.root, check=args.check, force=args.force,
                    progress=sys.stderr.isatty())
     return 0
