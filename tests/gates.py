@@ -618,13 +618,16 @@ def feed_problems(folder: Path) -> list[str]:
 
 
 def _entry_problems(html: str, entry, url: str) -> list[str]:
-    if not entry.get("content"):
+    # feedparser lists media:description among the contents too.
+    html_contents = [c.value for c in entry.get("content", [])
+                     if c.type == "text/html"]
+    if not html_contents:
         return [f"feed entry {url} has no content:encoded (full text)"]
-    content = entry.content[0].value
+    content = max(html_contents, key=len)
     post = text_blocks(html, "post-body")
-    feed_text = " ".join(text_blocks(content).blocks)
+    feed_blocks = set(text_blocks(content).blocks)
     found = [f"feed entry {url} lacks the text \"{block[:60]}\""
-             for block in post.blocks if block not in feed_text]
+             for block in post.blocks if block not in feed_blocks]
     feed_widgets = re.findall(r'<figure[^>]*\bid="([^"]+)"', content)
     for widget in post.widgets:
         if widget not in feed_widgets:
