@@ -148,7 +148,7 @@ def run(root: Path, check: bool = False, force: bool = False,
     for use in uses:
         status = _status(use)
         setattr(summary, status, getattr(summary, status) + 1)
-        log.debug("%s %s/%s", status, use.slug, use.id)
+        log.info("%-7s %s/%s (%s)", status, use.slug, use.id, use.kind)
         if check or force or status != "fresh":
             todo.append(use)
 
@@ -156,6 +156,7 @@ def run(root: Path, check: bool = False, force: bool = False,
     failures = []
     for use in _progress(todo, progress, "checking" if check else "computing"):
         ref = refs[use.model_id]
+        began = time.perf_counter()
         try:
             result = _compute(use, ref, context.for_model(ref))
         except Exception as error:
@@ -175,7 +176,8 @@ def run(root: Path, check: bool = False, force: bool = False,
                                    else ""))
         else:
             write_json(use.data_path, result)
-            log.debug("wrote %s", use.data_path.relative_to(config.root))
+        log.info("%s %s/%s in %.1f s", "checked" if check else "computed", use.slug,
+                 use.id, time.perf_counter() - began)
 
     if not check:
         if read_models_manifest(config.data_dir) != manifest:
