@@ -19,6 +19,7 @@ Payload::
          "pixels": [0, 5, ...],        # 64 values 0..16, row by row
          "logits": [...],              # the teacher's 10 logits
          "prediction": 3,              # the teacher's argmax
+         "ranking": [3, 9, ...],       # digits by logit, largest first
          "margin": 1.9,                # top logit minus the runner-up
          "probabilities": [...]}       # softmax(logits / temperature)
       ]
@@ -68,6 +69,7 @@ def compute(options: dict, ctx) -> dict:
             "pixels": split.pixels_test[index],
             "logits": z.tolist(),
             "prediction": int(z.argmax()),
+            "ranking": z.argsort(descending=True, stable=True).tolist(),
             "margin": float(margins[index]),
             "probabilities": torch.softmax(z.double() / t, dim=0).tolist(),
         })

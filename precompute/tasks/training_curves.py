@@ -14,15 +14,15 @@ Payload::
       "alpha": 0.5,
       "seeds": [0, 1, 2, 3, 4],
       "series": [
-        {"id": "teacher", "label": "Teacher", "values": [0.87, ...]},
-        {"id": "hard", "label": "Hard labels", "values": [...]},
-        {"id": "soft", "label": "Soft targets", "values": [...]},
-        {"id": "blend", "label": "Blend", "values": [...]}
+        {"id": "teacher", "label": "Teacher", "accuracy": [0.87, ...]},
+        {"id": "hard", "label": "Hard labels", "accuracy": [...]},
+        {"id": "soft", "label": "Soft targets", "accuracy": [...]},
+        {"id": "blend", "label": "Blend", "accuracy": [...]}
       ],
       "parameters": {"teacher": 76810, "student": 1210}
     }
 
-``values[e]`` is the test accuracy after epoch e + 1.
+``accuracy[e]`` is the test accuracy after epoch e + 1.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def compute(options: dict, ctx) -> dict:
         return [sum(epoch) / len(epoch) for epoch in zip(*curves)]
 
     teacher = digits.teacher(ctx)
-    series = [{"id": "teacher", "label": "Teacher", "values": teacher.curve}]
-    series += [{"id": key, "label": label, "values": mean_curve(recipes)}
+    series = [{"id": "teacher", "label": "Teacher", "accuracy": teacher.curve}]
+    series += [{"id": key, "label": label, "accuracy": mean_curve(recipes)}
                for key, (label, recipes) in ways.items()]
     return rounding({
         "epochs": digits.STUDENT.epochs,
