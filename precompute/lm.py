@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -307,20 +308,19 @@ def load(ref: ModelRef) -> LanguageModel:
     """Load the weights behind ``ref`` for deterministic CPU inference."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
     started = time.perf_counter()
     torch.manual_seed(SEED)
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(THREADS)
-    hf_logging.disable_progress_bar()
 
     # Eager attention: the fused kernels cannot return attention weights.
     extra = {"gguf_file": ref.file} if ref.file else {}
-    tokenizer = AutoTokenizer.from_pretrained(ref.location, **extra)
-    model = AutoModelForCausalLM.from_pretrained(
-        ref.location, attn_implementation="eager", dtype=torch.float32, **extra
-    )
+    with _quiet_loading():
+        tokenizer = AutoTokenizer.from_pretrained(ref.location, **extra)
+        model = AutoModelForCausalLM.from_pretrained(
+            ref.location, attn_implementation="eager", dtype=torch.float32, **extra
+        )
     model.eval()
 
     config = model.config
@@ -333,3 +333,27 @@ def load(ref: ModelRef) -> LanguageModel:
         heads=config.num_attention_heads,
         load_seconds=time.perf_counter() - started,
     )
+
+
+@contextmanager
+def _quiet_loading():
+    """Hide transformers' progress bars while the weights load."""
+    import functools
+
+    from tqdm.auto import tqdm
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
+
+    # The GGUF converter calls tqdm directly, outside the switch that
+    # transformers offers for its other bars, so it is swapped for a
+    # silent one; the precompute runner reports progress itself.
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    original = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(tqdm, disable=True)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = original
+        if was_enabled:
+            hf_logging.enable_progress_bar()

@@ -20,8 +20,9 @@ Payload::
       ],
       "query": {"word": "it", "tokens": [8], "index": 8},
       "key": {"word": "animal", "tokens": [1]},
-      "default": {"layer": 4, "head": 2, "weight": 0.61}   # 0-based
-    }
+      "default": {"layer": 4, "head": 2, "weight": 0.61},  # 0-based
+      "mean_row": [0.5, 0.04, ...]     # the query token's attention
+    }                                  # averaged over all L x H heads
 """
 
 from __future__ import annotations
@@ -92,6 +93,8 @@ def compute(options: dict, ctx) -> dict:
         "key": {"word": options["key_word"], "tokens": key},
         "default": {"layer": layer, "head": head,
                     "weight": rounding(float(to_key[layer, head]), DIGITS)},
+        "mean_row": rounding(weights[:, :, query[-1], : query[-1] + 1]
+                             .mean(dim=(0, 1)), DIGITS),
     }
 
 

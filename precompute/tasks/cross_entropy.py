@@ -24,8 +24,9 @@ Payload::
       "alternatives": [                # top 5 at the first target position
         {"id": ..., "text": ..., "display": ..., "p": ...}
       ],
-      "vocab_size": 49152
-    }
+      "vocab_size": 49152,
+      "curve": [4.605, 3.912, ...]     # -ln p at p = 1 %, 2 %, ... 100 %,
+    }                                  # for the widget's chart
 """
 
 from __future__ import annotations
@@ -87,4 +88,5 @@ def compute(options: dict, ctx) -> dict:
         "loss": sum(t["loss"] for t in tokens),
         "alternatives": alternatives,
         "vocab_size": lm.vocab_size,
+        "curve": [-math.log(percent / 100) for percent in range(1, 101)],
     })
