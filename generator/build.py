@@ -58,13 +58,18 @@ class Inputs:
 
 def build(root: Path, out: Path | None = None, drafts: bool = False,
           strict: bool = False, dev_reload: bool = False,
-          processes: int | None = None) -> BuildResult:
-    """Build the site of the project at ``root`` into ``out`` (default public/)."""
+          processes: int | None = None, cache: Cache | None = None) -> BuildResult:
+    """Build the site of the project at ``root`` into ``out`` (default public/).
+
+    ``cache`` lets a long-running caller (``probable serve``) keep the build
+    cache in memory between builds instead of reading it from disk.
+    """
     started = time.perf_counter()
     root = root.resolve()
     config = load_config(root)
     out = (out or root / "public").resolve()
-    cache = Cache(config.cache_dir / "build")
+    cache = cache or Cache(config.cache_dir / "build")
+    cache.start_scan()
 
     # Scan: checksum every input; stop here if nothing changed.
     inputs = scan_inputs(config, cache)
@@ -80,7 +85,13 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
     links_key = check_links_of(site, inputs, cache, problems)
 
     # Write: only when nothing failed, so public/ keeps the last good site.
-    problems.raise_if_failed(strict=strict)
+    # The cache forgets this build's results too: a Record of a post with
+    # errors must not be reused as if the post were fine.
+    try:
+        problems.raise_if_failed(strict=strict)
+    except Exception:
+        cache.discard_changes()
+        raise
     for warning in problems.warnings:
         log.warning("%s", warning)
     written, manifest = write_site(site.outputs, out, cache)

@@ -114,6 +114,16 @@ class Cache:
             return Index()
         return index
 
+    def discard_changes(self) -> None:
+        """Go back to what is on disk, dropping what this build changed."""
+        self.index = self._load()
+        self._records = None
+        self._render_keys = {}
+
+    def start_scan(self) -> None:
+        """Note the time a build starts reading its inputs (see RACY_SECONDS)."""
+        self._scan_started_ns = time.time_ns()
+
     def save(self) -> None:
         """Write the index atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)

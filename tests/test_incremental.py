@@ -112,3 +112,21 @@ def test_parallel_and_serial_builds_agree(project, tmp_path, monkeypatch):
     serial = tree_bytes(build(project, out=tmp_path / "s", processes=1).out)
 
     assert parallel == serial
+
+
+def test_a_failed_build_is_not_remembered_by_a_long_lived_cache(project):
+    from generator.cache import Cache
+    from generator.errors import BuildError
+
+    cache = Cache(project / ".cache/build")
+    build(project, cache=cache)
+    post = project / "content/posts/second-post/index.md"
+    text = post.read_text()
+    post.write_text(text + "\n[broken](/nowhere/)\n")
+
+    for _ in range(2):  # the second build must report the problem again
+        with pytest.raises(BuildError, match="broken link '/nowhere/'"):
+            build(project, cache=cache)
+
+    post.write_text(text)
+    assert build(project, cache=cache).written == 0

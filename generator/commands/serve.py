@@ -87,9 +87,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="include posts marked 'draft: true'")
 
 
-def _rebuild(root: Path, drafts: bool, reloads: Reloads) -> None:
+def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
     try:
-        build(root, drafts=drafts, dev_reload=True)
+        build(root, drafts=drafts, dev_reload=True, cache=cache)
     except BuildError as error:
         for problem in error.problems:
             log.error("%s", problem)
@@ -101,11 +101,18 @@ def _rebuild(root: Path, drafts: bool, reloads: Reloads) -> None:
 def _watch(root: Path, drafts: bool, reloads: Reloads) -> None:
     from watchfiles import watch
 
+    from generator.cache import Cache
+    from generator.config import load_config
+
+    # One cache object for the whole session: rebuilds skip reading it.
+    cache = Cache(load_config(root).cache_dir / "build")
     paths = [root / name for name in WATCHED if (root / name).exists()]
-    for changes in watch(*paths, debounce=50, step=20):
+    # A short debounce: editors write a file in one go, and every
+    # millisecond here is a millisecond before the browser reloads.
+    for changes in watch(*paths, debounce=20, step=10):
         names = sorted({Path(path).name for _, path in changes})
         log.info("changed: %s", ", ".join(names[:5]))
-        _rebuild(root, drafts, reloads)
+        _rebuild(root, drafts, reloads, cache)
 
 
 def run(args: argparse.Namespace) -> int:
