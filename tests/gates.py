@@ -758,6 +758,9 @@ def netlify_problems(path: Path) -> list[str]:
     return found
 
 
+NETLIFY_DEPLOY = re.compile(r"\bnetlify(?:-cli(?:@[\w.]+)?)?\s+deploy\b")
+
+
 def _steps(workflow: dict) -> list[tuple[str, dict]]:
     return [(name, step) for name, job in (workflow.get("jobs") or {}).items()
             for step in job.get("steps", [])]
@@ -791,7 +794,7 @@ def workflow_problems(path: Path) -> list[str]:
         if not any(command in run for _, _, run in runs):
             found.append(f"{path.name}: no step runs '{command}'")
     deploys = [(job, step, run) for job, step, run in runs
-               if "netlify deploy" in run]
+               if NETLIFY_DEPLOY.search(run)]
     previews = [d for d in deploys if "--prod" not in d[2]]
     production = [d for d in deploys if "--prod" in d[2]]
     if not previews:
