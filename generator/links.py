@@ -16,7 +16,7 @@ from generator.parse import Document
 
 
 def output_path(url_path: str) -> str:
-    """Return the file in public/ that serves ``url_path`` (``/a/`` -> ``a/index.html``)."""
+    """Return the file in public/ serving ``url_path``: ``/a/`` -> ``a/index.html``."""
     path = unquote(url_path).lstrip("/")
     if path == "" or path.endswith("/"):
         return path + "index.html"

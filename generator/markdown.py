@@ -56,7 +56,8 @@ class RenderState:
     problems: Problems
     widget_kinds: frozenset[str]  # fence info strings that are widgets
     widget_hook: WidgetHook | None = None
-    headings: list[tuple[int, str, str]] = field(default_factory=list)  # level, id, text
+    # (level, id, text) of every heading, for the table of contents
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
     links: list[tuple[str, int]] = field(default_factory=list)  # href, line
     files: list[tuple[str, int]] = field(default_factory=list)  # relative src, line
 

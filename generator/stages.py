@@ -281,7 +281,9 @@ def _add_files(config: SiteConfig, inputs, assets: Assets, objects: Path,
             names.append(record.source.hero["image"])
         for name in names:
             path = record.source.path.parent / name
-            relative = path.relative_to(config.root).as_posix() if path.is_file() else ""
+            if not path.is_file():
+                continue
+            relative = path.relative_to(config.root).as_posix()
             if relative in inputs.files:
                 site.outputs[f"{folder}/{Path(name).as_posix()}"] = Output(
                     inputs.files[relative], path=path)

@@ -104,7 +104,8 @@ def test_parallel_and_serial_builds_agree(project, tmp_path, monkeypatch):
     for number in range(60):  # enough posts for the process pool to start
         post = project / f"content/posts/generated-{number:02d}/index.md"
         post.parent.mkdir()
-        post.write_text(f"---\ntitle: Generated {number}\ndate: 2025-01-{1 + number % 28:02d}\n"
+        day = 1 + number % 28
+        post.write_text(f"---\ntitle: Generated {number}\ndate: 2025-01-{day:02d}\n"
                         f"tags: [t{number % 3}]\n---\n\n## Part\n\nText {number}.\n")
     parallel = tree_bytes(build(project, out=tmp_path / "p", processes=2).out)
     shutil.rmtree(project / ".cache")

@@ -109,7 +109,7 @@ def test_widget_ids_must_be_unique_in_a_post(widget_post, capsys):
 def test_unknown_option_lists_what_is_allowed(widget_post, capsys):
     project, _ = widget_post("```next-token\nprompt: Hi\ncolour: red\n```\n")
 
-    line = next(l for l in errors_of(project, capsys) if "colour" in l)
+    line = next(text for text in errors_of(project, capsys) if "colour" in text)
 
     for option in ("prompt", "steps", "top_k", "id", "model"):
         assert f"{option} (" in line
