@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import shutil
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ TARGET_BYTES = 11_000
 FIRST_DATE = dt.date(2015, 1, 1)
 SITE_TITLE = "Bench"
 BASE_URL = "https://bench.example.org/"
+#: Modification time of every written file (2024-01-01 UTC). A checked-out
+#: project's files are not seconds old, and a build cache may rightly
+#: distrust files written in the same instant as its scan.
+MTIME = 1_704_067_200
 DESCRIPTION = "A synthetic corpus for timing static site generators."
 
 TAGS = (
@@ -359,7 +364,14 @@ def write_corpus(count: int, dest: Path, seed: int = 1,
         if folder.exists():
             shutil.rmtree(folder)
         WRITERS[name](posts, folder)
+        _age(folder)
     return posts
+
+
+def _age(folder: Path) -> None:
+    """Give every file under ``folder`` the fixed modification time MTIME."""
+    for path in folder.rglob("*"):
+        os.utime(path, (MTIME, MTIME), follow_symlinks=False)
 
 
 def main(argv: list[str] | None = None) -> int:
