@@ -61,7 +61,7 @@ class MLPConfig:
     hidden: tuple[int, ...]  # widths of the hidden ReLU layers, P -> ... -> K
     epochs: int  # full passes over the training split
     lr: float  # Adam learning rate
-    batch_size: int  # examples per optimiser step (last batch may be smaller)
+    batch_size: int  # examples per optimiser step; an epoch drops the rest
     weight_decay: float  # Adam L2 penalty on all weights and biases
 
 
@@ -289,6 +289,13 @@ def train_stack(config: MLPConfig, recipes: Sequence[Recipe], x, y,
     hard labels only. Each member draws its own batch order from a
     generator seeded with its recipe's seed. The curves hold each member's
     test accuracy after every epoch, shape (S, epochs).
+
+    Every batch is full (an epoch drops the last few examples, different
+    ones each time). Besides giving every step the same weight, this keeps
+    each member's slice of a batch at the same memory alignment whatever
+    its place in the stack: vectorised reductions sum misaligned rows in
+    another order, and a member's numbers must not depend on its
+    neighbours.
     """
     import torch
 
@@ -302,7 +309,7 @@ def train_stack(config: MLPConfig, recipes: Sequence[Recipe], x, y,
     for _ in range(config.epochs):
         permutations = torch.stack([torch.randperm(len(y), generator=g)
                                     for g in orders])  # (S, N)
-        for start in range(0, len(y), config.batch_size):
+        for start in range(0, len(y) - config.batch_size + 1, config.batch_size):
             batch = permutations[:, start:start + config.batch_size]  # (S, B)
             targets = None if teacher_logits is None else teacher_logits[batch]
             total, _, _ = member_losses(stack(x[batch]), y[batch], targets,
@@ -434,25 +441,25 @@ def train_students(recipes: Sequence[Recipe], teacher: Teacher) -> list[dict]:
                                 split.x_test, split.y_test)
 
     logits = evaluate(stack, split.x_test)  # (S, N_test, K)
-    count = len(recipes)
-    _, ce, soft = member_losses(
-        logits,
-        split.y_test.expand(count, -1),
-        teacher.logits_test.expand(count, -1, -1),
-        torch.tensor([[r.alpha] for r in recipes]),
-        torch.tensor([[r.temperature] for r in recipes]),
-    )
-    predicted = logits.argmax(-1)
-    return [
-        {
+    results = []
+    for s, (recipe, curve) in enumerate(zip(recipes, curves)):
+        # One member at a time, copied to fresh memory: a slice that starts
+        # mid-stack may be misaligned, which changes the order of the sums.
+        _, ce, soft = member_losses(
+            logits[s:s + 1].clone(),  # (1, N_test, K)
+            split.y_test[None, :],
+            teacher.logits_test[None, :, :],
+            torch.tensor([[recipe.alpha]]),
+            torch.tensor([[recipe.temperature]]),
+        )
+        results.append({
             "curve": curve,
             "accuracy": curve[-1],
-            "per_class": per_class_accuracy(predicted[s], split.y_test),
-            "test_ce": ce[s].item(),
-            "test_soft": soft[s].item(),
-        }
-        for s, curve in enumerate(curves)
-    ]
+            "per_class": per_class_accuracy(logits[s].argmax(-1), split.y_test),
+            "test_ce": ce.item(),
+            "test_soft": soft.item(),
+        })
+    return results
 
 
 def students(ctx, recipes: Sequence[Recipe]) -> list[dict]:
