@@ -29,8 +29,8 @@ MODEL = None
 DEFAULT_TERMS = [
     {
         "latex": r"P(w_t",
-        "explanation": "The probability that the token at position t is w_t: "
-        "one particular entry of the vocabulary, such as \u201c mat\u201d.",
+        "explanation": "The probability that the token at position t is "
+        "w\u209c: one particular entry of the vocabulary, such as \u201cmat\u201d.",
     },
     {
         "latex": r"\mid w_{<t}",
@@ -49,9 +49,9 @@ DEFAULT_TERMS = [
     },
     {
         "latex": r"(z_t)_{w_t}",
-        "explanation": "z_t holds the logits, one raw score per vocabulary "
-        "entry, which the transformer computes from the context. The "
-        "subscript w_t picks the entry of the token in question.",
+        "explanation": "z\u209c holds the logits, one raw score per "
+        "vocabulary entry, which the transformer computes from the context. "
+        "The subscript w\u209c picks the entry of the token in question.",
     },
 ]
 
