@@ -20,6 +20,7 @@ export default function (config) {
   config.addFilter("rfc822", (date) => date.toUTCString());
   config.addFilter("minutes", (html) =>
     Math.max(1, Math.ceil(String(html).split(/\s+/).length / 220)));
+  config.addFilter("head", (items, count) => items.slice(0, count));
   config.addFilter("postTags", (collections) =>
     Object.keys(collections).filter((t) => t !== "all" && t !== "post").sort());
 

@@ -98,5 +98,6 @@ def on_post_build(config) -> None:
         sections.append(f'<section><h2 id="year-{year}">{year}</h2>'
                         f'<ul class="archive">{links}</ul></section>')
     _write_page(config, "archive/", "Archive", "<h1>Archive</h1>" + "".join(sections))
-    (Path(config.site_dir) / "feed.xml").write_text(_feed(config, posts),
+    # The newest 20 posts in full, as Probable's feed (feed_items).
+    (Path(config.site_dir) / "feed.xml").write_text(_feed(config, posts[:20]),
                                                     encoding="utf-8")

@@ -44,4 +44,5 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 RSS_FEED_SUMMARY_ONLY = False
-FEED_MAX_ITEMS = None
+# The newest 20 posts in full, as Probable's feed (feed_items).
+FEED_MAX_ITEMS = 20
