@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -97,7 +99,7 @@ class Recipe:
 def parameter_count(config: MLPConfig) -> int:
     """Return the number of weights and biases of a perceptron of ``config``."""
     widths = [PIXELS, *config.hidden, CLASSES]
-    return sum(a * b + b for a, b in zip(widths, widths[1:]))
+    return sum(a * b + b for a, b in itertools.pairwise(widths))
 
 
 def spread(values: Sequence[float]) -> dict[str, Any]:
@@ -156,12 +158,24 @@ class Split:
     pixels_test: list[list[int]]  # raw 0..16 pixels of each test image
 
 
-def configure_torch() -> None:
-    """Make torch deterministic and single-threaded for this process."""
+@contextmanager
+def deterministic_cpu() -> Iterator[None]:
+    """Run the block with deterministic kernels on THREADS threads.
+
+    The settings are restored afterwards: other widgets of the same
+    precompute run (the language models) may use every core.
+    """
     import torch
 
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
 
 
 @cache
@@ -224,16 +238,16 @@ class Stack:
 
 
 def init_stack(config: MLPConfig, seeds: Sequence[int]) -> Stack:
-    """Return S untrained perceptrons; member s starts as nn.Linear layers
-    do after ``torch.manual_seed(seeds[s])``."""
+    """Return S untrained perceptrons, member s seeded with ``seeds[s]``."""
     import torch
     from torch import nn
 
     widths = [PIXELS, *config.hidden, CLASSES]
     members = []
     for seed in seeds:
+        # The same draws as an nn.Sequential of these layers after this seed.
         torch.manual_seed(seed)
-        members.append([nn.Linear(a, b) for a, b in zip(widths, widths[1:])])
+        members.append([nn.Linear(a, b) for a, b in itertools.pairwise(widths)])
 
     def stacked(tensors):
         return torch.stack(tensors).detach().requires_grad_()
@@ -371,10 +385,11 @@ def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
 def train_teacher() -> tuple[Stack, list[float]]:
     """Train the teacher on hard labels; return it and its test curve."""
-    configure_torch()
     split = load_split()
-    stack, curves = train_stack(TEACHER, [TEACHER_RECIPE], split.x_train,
-                                split.y_train, None, split.x_test, split.y_test)
+    with deterministic_cpu():
+        stack, curves = train_stack(TEACHER, [TEACHER_RECIPE], split.x_train,
+                                    split.y_train, None, split.x_test,
+                                    split.y_test)
     return stack, curves[0]
 
 
@@ -382,7 +397,6 @@ def load_teacher(cache_dir: Path) -> Teacher:
     """Return the trained teacher, from ``cache_dir`` when it is there."""
     import torch
 
-    configure_torch()
     split = load_split()
     path = cache_dir / "digits" / f"teacher-{cache_key()}.pt"
     if path.is_file():
@@ -397,12 +411,13 @@ def load_teacher(cache_dir: Path) -> Teacher:
         _write_atomically(path, lambda p: torch.save(saved, p))
         log.info("trained the teacher in %.1fs", time.perf_counter() - started)
 
-    return Teacher(
-        stack=stack,
-        curve=curve,
-        logits_train=evaluate(stack, split.x_train)[0],
-        logits_test=evaluate(stack, split.x_test)[0],
-    )
+    with deterministic_cpu():
+        return Teacher(
+            stack=stack,
+            curve=curve,
+            logits_train=evaluate(stack, split.x_train)[0],
+            logits_test=evaluate(stack, split.x_test)[0],
+        )
 
 
 def teacher(ctx) -> Teacher:
@@ -425,41 +440,49 @@ def train_students(recipes: Sequence[Recipe], teacher: Teacher) -> list[dict]:
     ``test_ce`` (CE on hard labels) and ``test_soft`` (T^2 * KL at the
     recipe's T).
     """
-    import torch
-
-    configure_torch()
     split = load_split()
     dropped = {r.drop_digit for r in recipes}
     if len(dropped) != 1:
         raise ValueError(f"one training set per call, got drop_digit {dropped}")
 
-    keep = torch.ones(len(split.y_train), dtype=torch.bool)
+    keep = split.y_train >= 0  # (N_train,) all True
     if (digit := dropped.pop()) is not None:
         keep = split.y_train != digit
-    stack, curves = train_stack(STUDENT, recipes, split.x_train[keep],
-                                split.y_train[keep], teacher.logits_train[keep],
-                                split.x_test, split.y_test)
+    with deterministic_cpu():
+        stack, curves = train_stack(STUDENT, recipes, split.x_train[keep],
+                                    split.y_train[keep],
+                                    teacher.logits_train[keep], split.x_test,
+                                    split.y_test)
+        return [_final_result(stack, s, recipe, curve, teacher)
+                for s, (recipe, curve) in enumerate(zip(recipes, curves))]
 
-    logits = evaluate(stack, split.x_test)  # (S, N_test, K)
-    results = []
-    for s, (recipe, curve) in enumerate(zip(recipes, curves)):
-        # One member at a time, copied to fresh memory: a slice that starts
-        # mid-stack may be misaligned, which changes the order of the sums.
-        _, ce, soft = member_losses(
-            logits[s:s + 1].clone(),  # (1, N_test, K)
-            split.y_test[None, :],
-            teacher.logits_test[None, :, :],
-            torch.tensor([[recipe.alpha]]),
-            torch.tensor([[recipe.temperature]]),
-        )
-        results.append({
-            "curve": curve,
-            "accuracy": curve[-1],
-            "per_class": per_class_accuracy(logits[s].argmax(-1), split.y_test),
-            "test_ce": ce.item(),
-            "test_soft": soft.item(),
-        })
-    return results
+
+def _final_result(stack: Stack, s: int, recipe: Recipe, curve: list[float],
+                  teacher: Teacher) -> dict[str, Any]:
+    """Measure member ``s`` of a trained stack on the test set."""
+    import torch
+
+    split = load_split()
+    # Copies, not views: a slice that starts mid-stack may be misaligned in
+    # memory, which changes the order of vectorised sums, and a member's
+    # numbers must not depend on its neighbours.
+    member = Stack(weights=[w[s:s + 1].clone() for w in stack.weights],
+                   biases=[b[s:s + 1].clone() for b in stack.biases])
+    logits = evaluate(member, split.x_test)  # (1, N_test, K)
+    _, ce, soft = member_losses(
+        logits,
+        split.y_test[None, :],
+        teacher.logits_test[None, :, :],
+        torch.tensor([[recipe.alpha]]),
+        torch.tensor([[recipe.temperature]]),
+    )
+    return {
+        "curve": curve,
+        "accuracy": curve[-1],
+        "per_class": per_class_accuracy(logits[0].argmax(-1), split.y_test),
+        "test_ce": ce.item(),
+        "test_soft": soft.item(),
+    }
 
 
 def students(ctx, recipes: Sequence[Recipe]) -> list[dict]:
@@ -472,7 +495,8 @@ def students(ctx, recipes: Sequence[Recipe]) -> list[dict]:
     folder = ctx.cache_dir / "digits" / "students"
 
     def path(recipe: Recipe) -> Path:
-        return folder / f"{cache_key(recipe=asdict(recipe), student=asdict(STUDENT))}.json"
+        key = cache_key(recipe=asdict(recipe), student=asdict(STUDENT))
+        return folder / f"{key}.json"
 
     missing = []
     for recipe in dict.fromkeys(recipes):

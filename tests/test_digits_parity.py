@@ -11,14 +11,8 @@ loading, model, loss and training loop here are written separately.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-
-from support import REPO
-
-POST_DATA = REPO / "data" / "widgets" / "knowledge-distillation"
+from test_digits_tasks import committed
 
 #: Accuracy tolerance: two test images. Both routes start from the same
 #: weights and see the same batches, but they sum in different orders
@@ -33,15 +27,6 @@ ACCURACY_TOLERANCE = 2 / 540
 LOSS_TOLERANCE = 0.03
 
 
-def committed(kind: str) -> dict:
-    """Return the payload of the post's one widget of ``kind``."""
-    for path in sorted(POST_DATA.glob("*.json")):
-        stored = json.loads(path.read_text())
-        if stored["kind"] == kind:
-            return stored["data"]
-    raise AssertionError(f"no {kind} data under {POST_DATA}; run probable precompute")
-
-
 def split():
     """Load digits and split them as the post does, scaled to [0, 1]."""
     import torch
@@ -54,9 +39,10 @@ def split():
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=digits.TEST_FRACTION, stratify=y,
         random_state=digits.SPLIT_SEED)
-    as_x = lambda a: torch.tensor(a / 16.0, dtype=torch.float32)  # noqa: E731
-    as_y = lambda a: torch.tensor(a, dtype=torch.int64)  # noqa: E731
-    return as_x(x_train), as_y(y_train), as_x(x_test), as_y(y_test)
+    return (torch.tensor(x_train / 16.0, dtype=torch.float32),
+            torch.tensor(y_train, dtype=torch.int64),
+            torch.tensor(x_test / 16.0, dtype=torch.float32),
+            torch.tensor(y_test, dtype=torch.int64))
 
 
 def perceptron(hidden: tuple[int, ...], seed: int):

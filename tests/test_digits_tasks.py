@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from precompute import digits
 from precompute.context import Context
-from support import REPO
 
 POST = REPO / "content" / "posts" / "knowledge-distillation" / "index.md"
 POST_DATA = REPO / "data" / "widgets" / "knowledge-distillation"

@@ -34,7 +34,8 @@ export function mount(root, data) {
     const t = String(row.temperature);
     field("temperature").textContent = t;
     slider.setAttribute("aria-valuetext", `T = ${t}`);
-    field("distilled-label").textContent = `Distilled student, T = ${t}, ${how}`;
+    field("distilled-label").textContent =
+      `Distilled student, T = ${t}, ${how}`;
     field("distilled-mean").textContent = percent(row.unseen.mean);
     field("distilled-range").textContent =
       `${percent(row.unseen.min)}\u2013${percent(row.unseen.max)}`;
