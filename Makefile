@@ -45,14 +45,18 @@ $(STAMPS)/test: pyproject.toml $(STAMPS)/models
 	$(BIN)/pip install --quiet -e '.[models,test]'
 	@mkdir -p $(STAMPS) && touch $@
 
-# Browser tests drive Debian's Chromium; Playwright cannot download its own.
+# Browser tests drive Debian's Chromium (Playwright cannot download its
+# own); the HTML checker runs on Java.
 $(STAMPS)/chromium: | $(BIN)/python
-	command -v chromium >/dev/null || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	command -v chromium >/dev/null && command -v java >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium openjdk-17-jre-headless; }
 	@mkdir -p $(STAMPS) && touch $@
 
+# --ignore-scripts: vnu-jar's install script would try to download a Java
+# runtime; the system's Java is used instead.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 clean:
 	rm -rf public .cache .pytest_cache

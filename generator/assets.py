@@ -47,11 +47,16 @@ def _fingerprint(name: str, content: bytes) -> str:
 
 
 def code_css() -> bytes:
-    """Return Pygments CSS for both colour schemes."""
+    """Return Pygments CSS for both colour schemes.
+
+    Each style sits in its own media query: the two styles colour different
+    sets of token classes, so layering light over dark would leave some
+    tokens dark-on-light.
+    """
     dark, light = (HtmlFormatter(style=s).get_style_defs(".highlight")
                    for s in CODE_STYLES)
-    return (f"{dark}\n@media (prefers-color-scheme: light) {{\n{light}\n}}\n"
-            ).encode()
+    return (f"@media not all and (prefers-color-scheme: light) {{\n{dark}\n}}\n"
+            f"@media (prefers-color-scheme: light) {{\n{light}\n}}\n").encode()
 
 
 def bundle_css(static_dir: Path) -> bytes:

@@ -78,7 +78,9 @@ class RenderState:
 
 def create_markdown() -> MarkdownIt:
     """Return a parser-renderer with every Probable extension installed."""
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    # xhtmlOut off: HTML5 void elements without the "/>" the checker flags.
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False,
+                                   "xhtmlOut": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(attrs_block_plugin)
@@ -101,6 +103,7 @@ def create_markdown() -> MarkdownIt:
     rules("paragraph_open", _render_paragraph_open)
     rules("paragraph_close", _render_paragraph_close)
     rules("heading_open", _render_heading_open)
+    rules("footnote_block_open", _render_footnotes_open)
     rules("table_open", _render_table_open)
     rules("th_open", _render_cell_open)
     rules("td_open", _render_cell_open)
@@ -195,6 +198,13 @@ def _render_heading_open(self, tokens, idx, options, env) -> str:
     )
     _state(env).headings.append((int(token.tag[1]), token.attrGet("id") or "", text))
     return self.renderToken(tokens, idx, options, env)
+
+
+def _render_footnotes_open(self, tokens, idx, options, env) -> str:
+    # A heading gives the section a name for screen readers and the checker.
+    return ('<hr class="footnotes-sep">\n<section class="footnotes" '
+            'aria-labelledby="footnotes-title">\n<h2 id="footnotes-title" '
+            'class="footnotes__title">Notes</h2>\n<ol class="footnotes-list">\n')
 
 
 def _render_table_open(self, tokens, idx, options, env) -> str:

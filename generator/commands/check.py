@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from generator.build import build
+from generator.config import load_config
 from generator.errors import Problems
 
 log = logging.getLogger("probable.check")
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         out = Path(folder) / "public"
         build(args.root, out=out, drafts=args.drafts, strict=True)
         problems = Problems(out)
-        pages = check_site(out, problems)
+        pages = check_site(out, problems, load_config(args.root).base_url)
         problems.raise_if_failed(strict=True)
     log.info("checked %d pages: every internal link, anchor and image resolves",
              pages)
