@@ -147,6 +147,17 @@ def test_loss_blend_halves_differ_at_equal_weights():
     assert abs(point["ce"] - point["soft"]) > 0.1 * max(point["ce"], point["soft"])
 
 
+def test_loss_blend_hard_label_student_disagrees_with_the_teacher_most():
+    # The post: at alpha = 1 the soft term is the largest on the grid, far
+    # above any student with a tenth of the weight on imitation, while the
+    # accuracy is about the same.
+    points = committed("loss-blend")["points"]
+    hard, distilled = points[-1], points[:-1]
+    assert hard["alpha"] == 1
+    assert hard["soft"] > 2 * max(p["soft"] for p in distilled)
+    assert abs(hard["accuracy"] - distilled[0]["accuracy"]) < 0.01
+
+
 def test_post_quotes_the_speech_results_of_hinton_vinyals_and_dean():
     # Table 1 of arXiv:1503.02531: baseline, 10x ensemble, distilled model.
     text = " ".join(POST.read_text().split())

@@ -37,8 +37,9 @@ export function mount(root, data) {
     field("distilled-label").textContent =
       `Distilled student, T = ${t}, ${how}`;
     field("distilled-mean").textContent = percent(row.unseen.mean);
-    field("distilled-range").textContent =
-      `${percent(row.unseen.min)}\u2013${percent(row.unseen.max)}`;
+    field("distilled-range").textContent = row.unseen.min === row.unseen.max
+      ? `every seed ${percent(row.unseen.min)}`
+      : `seeds ${percent(row.unseen.min)}\u2013${percent(row.unseen.max)}`;
     bar.setAttribute("width", (row.unseen.mean * 100).toFixed(2));
     for (const tr of rows) {
       tr.classList.toggle("dk__current",
