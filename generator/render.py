@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from urllib.parse import urljoin
 from dataclasses import dataclass
 
 import jinja2
@@ -18,7 +19,7 @@ import jinja2
 from generator.config import SiteConfig
 from generator.errors import Problems
 
-RELATIVE_URL = re.compile(r'\b(src|href|poster)="(?![a-z][a-z0-9+.-]*:|/|#)([^"]*)"')
+RELATIVE_URL = re.compile(r'\b(src|href|poster)="(?![a-z][a-z0-9+.-]*:|//)([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def reading_minutes(document, config: SiteConfig) -> int:
 def absolute_html(html: str, url: str, config: SiteConfig) -> str:
     """Return body HTML of the page at ``url`` with relative URLs made absolute."""
     base = config.url(url)
-    return RELATIVE_URL.sub(lambda m: f'{m.group(1)}="{base}{m.group(2)}"', html)
+    return RELATIVE_URL.sub(
+        lambda m: f'{m.group(1)}="{urljoin(base, m.group(2))}"', html)
 
 
 def collect_tags(posts: list) -> list[Tag]:
