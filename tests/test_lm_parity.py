@@ -23,9 +23,9 @@ import math
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from precompute import CHECK_TOLERANCE
-from support import REPO
 
 pytestmark = pytest.mark.model
 

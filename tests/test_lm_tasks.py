@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import REPO
 
 from precompute import lm
 from precompute.tasks import load
-from support import REPO
 
 POST = "llm-probability-engines"
 DATA = REPO / "data" / "widgets" / POST
@@ -129,8 +129,8 @@ def test_formula_check_names_each_bad_term():
 
     assert formula.check(options) == [
         "term 1 of 'terms' needs a non-empty 'explanation' (text); found None",
-        "term 2 of 'terms' has unknown keys colour; only 'latex' and "
-        "'explanation' are read",
+        ("term 2 of 'terms' has unknown keys colour; only 'latex' and "
+         "'explanation' are read"),
     ]
 
 

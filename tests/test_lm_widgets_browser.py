@@ -14,7 +14,6 @@ import math
 import re
 
 import pytest
-
 from support import REPO
 
 pytestmark = pytest.mark.browser
@@ -85,7 +84,8 @@ def mulberry32(seed: int):
 
 def check_bars(root, step: dict) -> None:
     bars = root.locator(".nt__bar")
-    assert texts(bars.locator(".nt__token")) == [c["display"] for c in step["candidates"]]
+    shown = texts(bars.locator(".nt__token"))
+    assert shown == [c["display"] for c in step["candidates"]]
     for shown, c in zip(texts(bars.locator(".nt__p")), step["candidates"]):
         assert_percent(shown, c["p"])
     assert_percent(root.locator(".nt__rest .nt__p").inner_text(), step["rest"])
@@ -207,7 +207,8 @@ def readout_loss(root) -> tuple[int, float]:
     return percent, loss
 
 
-@pytest.mark.parametrize("widget_id", ["cross-entropy-lazy", "cross-entropy-windowsill"])
+@pytest.mark.parametrize("widget_id",
+                         ["cross-entropy-lazy", "cross-entropy-windowsill"])
 def test_cross_entropy_slider_shows_minus_ln_p_by_key_and_by_drag(post, widget_id):
     data = stored(widget_id)
     root = post.locator(f"#{widget_id}")
@@ -250,7 +251,8 @@ def check_row(root, data: dict, layer: int, head: int, query: int) -> None:
     assert items.count() == len(data["tokens"])
     for j, shown in enumerate(texts(root.locator(".att__item .att__p"))):
         assert_percent(shown, row[j])
-    assert root.locator(".att__item.is-masked").count() == len(data["tokens"]) - query - 1
+    masked = root.locator(".att__item.is-masked").count()
+    assert masked == len(data["tokens"]) - query - 1
     heading = root.locator("[data-role='heading']").inner_text()
     assert f"(token {query + 1}) in layer {layer + 1}, head {head + 1}" in heading
     cell = root.locator(f".att__cell[data-row='{query}'][data-col='0']")
@@ -285,7 +287,8 @@ def test_attention_selectors_tokens_and_map_show_each_heads_real_row(post):
 
     root.get_by_role("button", name="Back to layer").click()
     check_row(root, data, default["layer"], default["head"], n - 1)
-    assert root.locator("[data-role='layer']").input_value() == str(default["layer"] + 1)
+    layer = root.locator("[data-role='layer']").input_value()
+    assert layer == str(default["layer"] + 1)
 
 
 # -- temperature -----------------------------------------------------------------
