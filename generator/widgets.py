@@ -176,6 +176,23 @@ def check_options(
     return errors, options
 
 
+def _module_check(widget: Widget, options: dict, body: str, fence_line: int
+                  ) -> list[WidgetError]:
+    """Run the widget module's own ``check(options)``, if it has one.
+
+    Each message is reported at the line of the first option it quotes.
+    """
+    checker = getattr(widget.module, "check", None)
+    if checker is None:
+        return []
+    errors = []
+    for message in checker(options):
+        named = [n for n in options if f"'{n}'" in message]
+        line = _option_line(body, fence_line, named[0]) if named else fence_line
+        errors.append(WidgetError(line, f"widget '{widget.kind}': {message}"))
+    return errors
+
+
 def read_models_manifest(data_dir: Path) -> dict:
     """Return ``data/models.json`` (model id -> checksum), or {} if absent."""
     path = data_dir / "models.json"
@@ -203,6 +220,7 @@ def make_use(
     raw = parse_options(body, fence_line)
     errors, options = check_options(widget, raw, body, fence_line, default_model)
 
+    errors += _module_check(widget, options, body, fence_line) if not errors else []
     widget_id = options.pop("id") or f"{widget.kind}-{number}"
     if not ID_RE.match(widget_id):
         errors.append(WidgetError(_option_line(body, fence_line, "id"),

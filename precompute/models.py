@@ -24,6 +24,16 @@ class ModelRef:
     file: str = ""  # file inside ``location`` (the GGUF file), if any
 
 
+def __getattr__(name: str):
+    # ModelNotFound lives with the loader that raises it; importing it here
+    # lazily keeps this module free of the loader's imports.
+    if name == "ModelNotFound":
+        from precompute.lm import ModelNotFound
+
+        return ModelNotFound
+    raise AttributeError(name)
+
+
 def resolve(model_id: str) -> ModelRef:
     """Find the files behind ``model_id``; raise ModelNotFound if absent."""
     if model_id == "digits":

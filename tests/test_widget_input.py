@@ -113,3 +113,13 @@ def test_unknown_option_lists_what_is_allowed(widget_post, capsys):
 
     for option in ("prompt", "steps", "top_k", "id", "model"):
         assert f"{option} (" in line
+
+
+def test_a_widget_module_check_reports_at_the_option_line(widget_post, capsys):
+    project, _ = widget_post("```formula\nterms:\n  - latex: x\n```\n")
+
+    lines = errors_of(project, capsys)
+
+    assert any(line.startswith(f"{POST}:9: widget 'formula': term 1 of 'terms' "
+                               "needs a non-empty 'explanation'") for line in lines), (
+        lines)

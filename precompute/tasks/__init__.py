@@ -16,6 +16,9 @@ underscores (``next-token`` -> ``next_token.py``). A module defines:
 ``compute(options, ctx) -> dict``
     Only when ``MODEL`` is not ``None``. Returns the widget's payload: plain
     JSON values, floats already rounded with :func:`precompute.rounding`.
+``check(options) -> list[str]`` (optional)
+    Checks that ``OPTIONS`` cannot express (the shape of a list of
+    mappings, say); each message becomes a build error at the author's line.
 
 Importing these modules must never import torch: the build reads
 ``OPTIONS`` on machines that have no torch. Import heavy libraries inside
