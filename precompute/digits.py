@@ -52,10 +52,6 @@ TEACHER_SEED = 0  # seed of the teacher's initial weights and batch order
 THREADS = 1  # torch intra-op threads: fixed, since sum order depends on it
 
 
-class DigitsNotFound(FileNotFoundError):
-    """scikit-learn, or the digits file it should ship, is missing."""
-
-
 @dataclass(frozen=True)
 class MLPConfig:
     """Shape and training schedule of one multilayer perceptron."""
@@ -118,15 +114,17 @@ def hard_recipe(seed: int, drop_digit: int | None = None) -> Recipe:
 
 def data_file() -> Path:
     """Return the path of the digits file that scikit-learn ships."""
+    from precompute.models import ModelNotFound
+
     spec = importlib.util.find_spec("sklearn")
     if spec is None or spec.origin is None:
-        raise DigitsNotFound(
-            "model 'digits' needs scikit-learn; install it into the venv "
-            "(it is in pyproject.toml)"
-        )
+        raise ModelNotFound("model 'digits' needs scikit-learn, which is not "
+                            "installed; run 'make precompute', which installs "
+                            "the '.[models]' extras")
     path = Path(spec.origin).parent / DATA_FILE
     if not path.is_file():
-        raise DigitsNotFound(f"{path} is missing; reinstall scikit-learn")
+        raise ModelNotFound(f"model 'digits': {path} is missing; reinstall "
+                            "scikit-learn")
     return path
 
 

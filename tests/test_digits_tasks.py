@@ -46,6 +46,14 @@ def test_resolve_checksums_the_digits_file_scikit_learn_ships():
     assert ref.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_resolve_names_the_fix_when_scikit_learn_is_missing(monkeypatch):
+    from precompute.models import ModelNotFound
+
+    monkeypatch.setattr(digits.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelNotFound, match="run 'make precompute'"):
+        digits.resolve()
+
+
 def test_resolving_and_importing_the_tasks_import_neither_torch_nor_sklearn():
     code = (
         "import sys\n"
