@@ -287,6 +287,13 @@ def test_dark_knowledge_rejects_a_start_temperature_off_its_list(ctx):
                                 "temperature": 3, "seeds": 2}, ctx)
 
 
+def test_soft_targets_rejects_a_start_temperature_off_the_slider():
+    from precompute.tasks import soft_targets
+
+    with pytest.raises(ValueError, match="multiple of 0.5"):
+        soft_targets.compute({"temperature": 1.2, "digit": 3}, ctx=None)
+
+
 @pytest.mark.model
 def test_loss_blend_rejects_an_alpha_off_its_grid(ctx):
     from precompute.tasks import loss_blend

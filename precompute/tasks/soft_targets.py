@@ -36,7 +36,8 @@ SUMMARY = "the teacher's distribution over digits, softened by temperature"
 MODEL = "digits"
 OPTIONS = {
     "temperature": Option((int, float), "the slider's starting temperature "
-                          "(0.5 to 20)", default=1, minimum=0.5, maximum=20),
+                          "(0.5 to 20 in steps of 0.5)", default=1, minimum=0.5,
+                          maximum=20),
     "digit": Option(int, "the digit shown first", default=3, minimum=0,
                     maximum=9),
 }
@@ -51,12 +52,15 @@ def compute(options: dict, ctx) -> dict:
 
     from precompute import digits
 
+    t = float(options["temperature"])
+    if (t * 2) % 1:
+        raise ValueError(f"'temperature' must be a multiple of 0.5 (the "
+                         f"slider's step), not {options['temperature']}")
     teacher = digits.teacher(ctx)
     split = digits.load_split()
     logits = teacher.logits_test  # (N_test, K)
     top2 = logits.topk(2, dim=1).values  # (N_test, 2)
     margins = top2[:, 0] - top2[:, 1]  # (N_test,)
-    t = float(options["temperature"])
 
     images = []
     for label in range(digits.CLASSES):
