@@ -131,3 +131,19 @@ def test_a_failed_build_is_not_remembered_by_a_long_lived_cache(project):
 
     post.write_text(text)
     assert build(project, cache=cache).written == 0
+
+
+def test_flagship_posts_rebuild_incrementally_to_clean_bytes(repo, tmp_path):
+    project = tmp_path / "site"
+    for name in ("content", "templates", "static", "data"):
+        shutil.copytree(repo / name, project / name)
+    shutil.copy(repo / "site.toml", project / "site.toml")
+    build(project)
+    assert build(project).written == 0
+
+    post = next((project / "content/posts").glob("*/index.md"))
+    post.write_text(post.read_text() + "\nOne more closing sentence.\n")
+    result = build(project)
+
+    assert 0 < result.written <= 3  # the post page, perhaps the feed
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
