@@ -182,7 +182,10 @@ GENERATORS = {
     "probable": Generator("probable", "Probable", _probable, (".cache",)),
     "eleventy": Generator("eleventy", "Eleventy", lambda p, o: [
         "node", ELEVENTY / "node_modules/@11ty/eleventy/cmd.cjs",
-        f"--config={ELEVENTY / 'eleventy.config.js'}", f"--input={p}",
+        # A relative --input: with an absolute one Eleventy 3.1.8 skips the
+        # directory data files (posts/posts.json), and the posts lose their
+        # layout and their "post" tag.
+        f"--config={ELEVENTY / 'eleventy.config.js'}", "--input=.",
         f"--output={o}", "--quiet"], (".cache",)),
     "hugo": Generator("hugo", "Hugo", lambda p, o: [
         "hugo", "--quiet", "--source", p, "--destination", o],
@@ -221,13 +224,23 @@ def clean_build(generator: Generator, project: Path, out: Path, posts: int | Non
 
 
 def check_output(generator: Generator, out: Path, posts: int) -> None:
-    """Fail unless ``out`` has a page per post, a home page, tags and a feed."""
+    """Fail unless ``out`` has every post page, lists of them, tags and a feed."""
     pages = len(list((out / "posts").glob("*/index.html")))
     missing = [name for name in ("index.html", "feed.xml", "tags/index.html",
                                  "archive/index.html") if not (out / name).is_file()]
     if pages != posts or missing:
         raise BenchError(f"{generator.label} wrote {pages} of {posts} post pages "
                          f"into {out}; missing: {', '.join(missing) or 'nothing'}")
+    listed = {name: len(set(re.findall(r'href="(?:\.\./)*/?posts/([^/"]+)/"',
+                                       (out / name).read_text(encoding="utf-8"))))
+              for name in ("index.html", "archive/index.html")}
+    items = (out / "feed.xml").read_text(encoding="utf-8").count("<item>")
+    if any(count != posts for count in listed.values()) or (
+            items != min(posts, FEED_ITEMS)):
+        raise BenchError(f"{generator.label}: the home page links {listed['index.html']}"
+                         f" posts, the archive {listed['archive/index.html']}, the "
+                         f"feed has {items} items; expected {posts}, {posts} and "
+                         f"{min(posts, FEED_ITEMS)}")
 
 
 # Output trees ---------------------------------------------------------------
