@@ -278,28 +278,38 @@ def test_dark_knowledge_counts_the_removed_and_remaining_images(ctx):
     assert data["hard"]["unseen"]["max"] == 0
 
 
-@pytest.mark.model
-def test_dark_knowledge_rejects_a_start_temperature_off_its_list(ctx):
+def test_dark_knowledge_rejects_a_start_temperature_off_its_list():
     from precompute.tasks import dark_knowledge
 
-    with pytest.raises(ValueError, match="'temperature' 3 must be one of"):
-        dark_knowledge.compute({"digit": 3, "alpha": 0, "temperatures": [1, 4],
-                                "temperature": 3, "seeds": 2}, ctx)
+    options = {"digit": 3, "alpha": 0, "temperatures": [1, 4], "temperature": 3,
+               "seeds": 2}
+    assert dark_knowledge.check(options) == [
+        "'temperature' 3 must be one of 'temperatures' [1, 4]"]
+    with pytest.raises(ValueError, match="must be one of"):
+        dark_knowledge.compute(options, ctx=None)
 
 
 def test_soft_targets_rejects_a_start_temperature_off_the_slider():
     from precompute.tasks import soft_targets
 
+    assert soft_targets.check({"temperature": 1.5, "digit": 3}) == []
     with pytest.raises(ValueError, match="multiple of 0.5"):
         soft_targets.compute({"temperature": 1.2, "digit": 3}, ctx=None)
 
 
-@pytest.mark.model
-def test_loss_blend_rejects_an_alpha_off_its_grid(ctx):
+def test_loss_blend_rejects_an_alpha_off_its_grid():
     from precompute.tasks import loss_blend
 
+    assert loss_blend.check({"temperature": 4, "alpha": 0.3, "seed": 0}) == []
     with pytest.raises(ValueError, match="multiple of 0.1"):
-        loss_blend.compute({"temperature": 4, "alpha": 0.25, "seed": 0}, ctx)
+        loss_blend.compute({"temperature": 4, "alpha": 0.25, "seed": 0}, ctx=None)
+
+
+def test_sweep_rejects_an_empty_grid():
+    from precompute.tasks import sweep
+
+    assert sweep.check({"temperatures": [], "alphas": [0], "seeds": 5}) == [
+        "'temperatures' needs at least one value"]
 
 
 @pytest.mark.model

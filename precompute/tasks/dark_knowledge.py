@@ -54,15 +54,25 @@ OPTIONS = {
 }
 
 
+def check(options: dict) -> list[str]:
+    """Return what is wrong with ``options`` beyond what OPTIONS checks."""
+    temperatures = [float(t) for t in options["temperatures"]]
+    if not temperatures:
+        return ["'temperatures' needs at least one value"]
+    if float(options["temperature"]) not in temperatures:
+        return [(f"'temperature' {options['temperature']} must be one of "
+                f"'temperatures' {options['temperatures']}")]
+    return []
+
+
 def compute(options: dict, ctx) -> dict:
     """Train the hard-label and distilled students without the digit."""
     from precompute import digits
 
+    if problems := check(options):
+        raise ValueError("; ".join(problems))
     digit = options["digit"]
     temperatures = [float(t) for t in options["temperatures"]]
-    if float(options["temperature"]) not in temperatures:
-        raise ValueError(f"'temperature' {options['temperature']} must be one of "
-                         f"'temperatures' {options['temperatures']}")
     seeds = list(range(options["seeds"]))
 
     hard = [digits.hard_recipe(seed, drop_digit=digit) for seed in seeds]

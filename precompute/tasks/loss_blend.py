@@ -43,12 +43,20 @@ OPTIONS = {
 }
 
 
+def check(options: dict) -> list[str]:
+    """Return what is wrong with ``options`` beyond what OPTIONS checks."""
+    if round(options["alpha"] * 10, 9) % 1:
+        return [(f"'alpha' must be a multiple of 0.1 (the slider's step), not "
+                f"{options['alpha']}")]
+    return []
+
+
 def compute(options: dict, ctx) -> dict:
     """Train one student per alpha; return both loss terms of each on the test set."""
     from precompute import digits
 
-    if round(options["alpha"] * 10, 9) % 1:
-        raise ValueError(f"'alpha' must be a multiple of 0.1, not {options['alpha']}")
+    if problems := check(options):
+        raise ValueError("; ".join(problems))
     t = float(options["temperature"])
     recipes = [digits.Recipe(alpha, t, options["seed"]) for alpha in ALPHAS]
     results = digits.students(ctx, recipes)

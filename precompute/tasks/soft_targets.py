@@ -46,16 +46,23 @@ RULE = ("for each digit, the test image of that digit on which the teacher's "
         "two largest logits are closest")
 
 
+def check(options: dict) -> list[str]:
+    """Return what is wrong with ``options`` beyond what OPTIONS checks."""
+    if (float(options["temperature"]) * 2) % 1:
+        return [(f"'temperature' must be a multiple of 0.5 (the slider's step), "
+                f"not {options['temperature']}")]
+    return []
+
+
 def compute(options: dict, ctx) -> dict:
     """Pick the smallest-margin test image of each digit; return its logits."""
     import torch
 
     from precompute import digits
 
+    if problems := check(options):
+        raise ValueError("; ".join(problems))
     t = float(options["temperature"])
-    if (t * 2) % 1:
-        raise ValueError(f"'temperature' must be a multiple of 0.5 (the "
-                         f"slider's step), not {options['temperature']}")
     teacher = digits.teacher(ctx)
     split = digits.load_split()
     logits = teacher.logits_test  # (N_test, K)

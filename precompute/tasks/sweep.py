@@ -45,14 +45,20 @@ OPTIONS = {
 }
 
 
+def check(options: dict) -> list[str]:
+    """Return what is wrong with ``options`` beyond what OPTIONS checks."""
+    return [f"'{name}' needs at least one value"
+            for name in ("temperatures", "alphas") if not options[name]]
+
+
 def compute(options: dict, ctx) -> dict:
     """Train every cell's students and the baseline; return their spreads."""
     from precompute import digits
 
+    if problems := check(options):
+        raise ValueError("; ".join(problems))
     temperatures = [float(t) for t in options["temperatures"]]
     alphas = [float(a) for a in options["alphas"]]
-    if not temperatures or not alphas:
-        raise ValueError("'temperatures' and 'alphas' each need at least one value")
     seeds = list(range(options["seeds"]))
 
     grid = [[[digits.Recipe(alpha, t, seed) for seed in seeds]
