@@ -16,6 +16,7 @@ import importlib.metadata
 import json
 import logging
 import os
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,7 +153,11 @@ def run(root: Path, check: bool = False, force: bool = False,
         if check or force or status != "fresh":
             todo.append(use)
 
-    context = Context(model=None, cache_dir=config.cache_dir / "precompute")
+    # --check proves the numbers can be made again, so it must not read
+    # results that tasks cached on disk (trained teachers, say).
+    scratch = tempfile.TemporaryDirectory(prefix="probable-check-") if check else None
+    cache_dir = Path(scratch.name) if scratch else config.cache_dir / "precompute"
+    context = Context(model=None, cache_dir=cache_dir)
     failures = []
     for use in _progress(todo, progress, "checking" if check else "computing"):
         ref = refs[use.model_id]
@@ -179,6 +184,8 @@ def run(root: Path, check: bool = False, force: bool = False,
         log.info("%s %s/%s in %.1f s", "checked" if check else "computed", use.slug,
                  use.id, time.perf_counter() - began)
 
+    if scratch is not None:
+        scratch.cleanup()
     if not check:
         if read_models_manifest(config.data_dir) != manifest:
             write_json(config.data_dir / "models.json", manifest)
