@@ -450,7 +450,7 @@ def policy_problems(policy: dict[str, list[str]], where: str) -> list[str]:
 
 def header_policy(folder: Path) -> tuple[dict[str, list[str]] | None, list[str]]:
     """Return the CSP that ``_headers`` sends for every path, and findings."""
-    from support import parse_headers_file
+    from generator.server import parse_headers_file
 
     path = folder / "_headers"
     if not path.exists():

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from generator.build import build
 from generator.errors import BuildError, ProbableError
+from generator.server import make_server
 
 log = logging.getLogger("probable.serve")
 
@@ -36,48 +35,28 @@ class Reloads:
             return self.generation
 
 
-def _handler(out: Path, reloads: Reloads):
-    class Handler(SimpleHTTPRequestHandler):
-        def log_message(self, format, *args):
-            log.debug("%s %s", self.address_string(), format % args)
+def _stream_reloads(reloads: Reloads):
+    """Return the /__reload answer: one server-sent event per rebuild."""
 
-        def do_GET(self):
-            if self.path == "/__reload":
-                return self.stream_reloads()
-            return super().do_GET()
+    def stream(handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-store")
+        handler.end_headers()
+        seen = reloads.generation
+        try:
+            handler.wfile.write(b": connected\n\n")
+            handler.wfile.flush()
+            while True:
+                now = reloads.wait(seen, timeout=15)
+                message = b"data: reload\n\n" if now != seen else b": ping\n\n"
+                seen = now
+                handler.wfile.write(message)
+                handler.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
-        def send_error(self, code, message=None, explain=None):
-            missing = out / "404.html"
-            if code == 404 and missing.exists():
-                body = missing.read_bytes()
-                self.send_response(404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            super().send_error(code, message, explain)
-
-        def stream_reloads(self):
-            # Server-sent events: one "reload" message per successful rebuild.
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            seen = reloads.generation
-            try:
-                self.wfile.write(b": connected\n\n")
-                self.wfile.flush()
-                while True:
-                    now = reloads.wait(seen, timeout=15)
-                    message = b"data: reload\n\n" if now != seen else b": ping\n\n"
-                    seen = now
-                    self.wfile.write(message)
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                return
-
-    return functools.partial(Handler, directory=str(out))
+    return stream
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -128,9 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
     threading.Thread(target=_watch, args=(root, args.drafts, reloads),
                      daemon=True).start()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port),
-                                 _handler(root / "public", reloads))
-    server.daemon_threads = True
+    server = make_server(root / "public", args.port, _stream_reloads(reloads))
     log.info("serving http://127.0.0.1:%d/ (Ctrl+C stops)", args.port)
     try:
         server.serve_forever()
