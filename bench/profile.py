@@ -1,7 +1,9 @@
-"""Profile a clean, a no-op and a one-edit build, and say where the time goes.
+"""Profile clean, no-op and one-edit builds, and say where the time goes.
 
 In: a Probable project (``bench/run.py`` writes one; ``--posts`` makes one
-here). Out: ``bench/out/profile/<build>.html`` (pyinstrument's call tree),
+here). Builds: clean, no-op, one edit from the command line's point of view
+(a fresh process), and one edit as ``probable serve`` rebuilds (the cache
+kept in memory). Out: ``bench/out/profile/<build>.html`` (pyinstrument's call tree),
 ``<build>.txt`` and ``profile.json``, and a table on stdout that sums the
 sampled time into categories: Markdown parsing, Pygments, Jinja, YAML,
 hashing and the cache, writing, link checking, imports, and so on.
@@ -98,11 +100,29 @@ def profile_build(name: str, root: Path, out: Path, processes: int | None
         started = time.perf_counter()
         build(root, out=out, processes=processes)
         return {"seconds": round(time.perf_counter() - started, 3)}
+    options = {"out": out, "processes": processes}
+    if name == "serve":
+        # As `probable serve` rebuilds: one Cache kept in memory, dev reload on.
+        from generator.cache import Cache
+        from generator.config import load_config
+
+        # The second edit is profiled: the first warms what a long-running
+        # process keeps (lexers, templates).
+        options.update(out=out.with_name("serve-site"), dev_reload=True,
+                       cache=Cache(load_config(root).cache_dir / "build"))
+        build(root, **options)
+        edit_post(root)
+        build(root, **options)
+        edit_post(root, sentence=EDIT.replace("One more", "Another"))
     profiler = Profiler(interval=0.001)
     started = time.perf_counter()
     profiler.start()
-    result = build(root, out=out, processes=processes)
-    profiler.stop()
+    try:
+        result = build(root, **options)
+    finally:
+        profiler.stop()
+        if name == "serve":
+            restore_post(root)
     seconds = time.perf_counter() - started
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -117,14 +137,24 @@ def profile_build(name: str, root: Path, out: Path, processes: int | None
 EDIT = "\nOne more sentence, added by the profiler.\n"
 
 
-def edit_post(root: Path, undo: bool = False) -> None:
-    """Append a sentence to the newest post (or take it away again)."""
+def _newest_post(root: Path) -> Path:
     posts = sorted((root / "content" / "posts").glob("*/index.md"))
-    newest = max(posts, key=lambda p: p.read_text(encoding="utf-8").split(
+    return max(posts, key=lambda p: p.read_text(encoding="utf-8").split(
         "date:", 1)[1][:12])
-    text = newest.read_text(encoding="utf-8")
-    newest.write_text(text.removesuffix(EDIT) if undo else text + EDIT,
+
+
+def edit_post(root: Path, sentence: str = EDIT) -> None:
+    """Append a sentence to the newest post."""
+    newest = _newest_post(root)
+    newest.write_text(newest.read_text(encoding="utf-8") + sentence,
                       encoding="utf-8")
+
+
+def restore_post(root: Path) -> None:
+    """Take away every sentence the profiler appended to the newest post."""
+    newest = _newest_post(root)
+    text = newest.read_text(encoding="utf-8")
+    newest.write_text(text.split(EDIT, 1)[0], encoding="utf-8")
 
 
 def table(results: dict[str, dict]) -> str:
@@ -181,6 +211,7 @@ BUILDS = {
     "clean": ("clean, serial", 1),
     "noop": ("no-op", None),
     "edit": ("one edit", None),
+    "serve": ("serve: one edit", None),
 }
 
 
@@ -225,9 +256,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(site, ignore_errors=True)
         if name == "edit":
             edit_post(root)
+        if name == "serve":
+            restore_post(root)
         results[title] = profile_in_child(name, root)
 
-    edit_post(root, undo=True)
     profile_in_child("noop", root)
     results["command-line no-op"] = startup(root, site)
 
@@ -241,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
           "most where calls are many and short, so read the shares as rough.")
     print("\ncommand-line no-op, medians of 5:",
           json.dumps(results["command-line no-op"], indent=1))
-    print(f"\ncall trees: {OUT}/{{clean,noop,edit}}.html")
+    print(f"\ncall trees: {OUT}/{{{','.join(BUILDS)}}}.html")
     return 0
 
 
