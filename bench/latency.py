@@ -8,9 +8,9 @@ Debian's Chromium through Playwright and waits until the page's reload
 script is connected. Then, ``--times`` times: append a sentence to the post,
 and stop the clock when the reloaded page has fired ``load`` and shows that
 sentence. Last come a few saves in a row with no pause, to check that a
-save in the same second as the last reload is shown too. Every wait is bounded, the server is stopped at the end, and the post
-is restored. Run it with the project's venv (Playwright lives there);
-``bench/run.py`` does.
+save in the same second as the last reload is shown too. Every wait is
+bounded, the server is stopped at the end, and the post is restored. Run
+it with the project's venv (Playwright lives there); ``bench/run.py`` does.
 """
 
 from __future__ import annotations

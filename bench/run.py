@@ -47,7 +47,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -239,8 +239,9 @@ def check_output(generator: Generator, out: Path, posts: int) -> None:
     items = (out / "feed.xml").read_text(encoding="utf-8").count("<item>")
     if any(count != posts for count in listed.values()) or (
             items != min(posts, FEED_ITEMS)):
-        raise BenchError(f"{generator.label}: the home page links {listed['index.html']}"
-                         f" posts, the archive {listed['archive/index.html']}, the "
+        raise BenchError(f"{generator.label}: the home page links "
+                         f"{listed['index.html']} posts, the archive "
+                         f"{listed['archive/index.html']}, the "
                          f"feed has {items} items; expected {posts}, {posts} and "
                          f"{min(posts, FEED_ITEMS)}")
 

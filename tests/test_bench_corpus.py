@@ -1,4 +1,4 @@
-"""The benchmark corpus (bench/corpus.py) is deterministic and shaped like the issue's."""
+"""The benchmark corpus (bench/corpus.py): deterministic, shaped like the issue's."""
 
 from __future__ import annotations
 

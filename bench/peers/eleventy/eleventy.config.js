@@ -15,8 +15,8 @@ export default function (config) {
   config.addPassthroughCopy("static");
 
   config.addFilter("isodate", (date) => date.toISOString().slice(0, 10));
-  config.addFilter("longdate", (date) =>
-    `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`);
+  config.addFilter("longdate", (date) => [date.getUTCDate(),
+    MONTHS[date.getUTCMonth()], date.getUTCFullYear()].join(" "));
   config.addFilter("rfc822", (date) => date.toUTCString());
   config.addFilter("minutes", (html) =>
     Math.max(1, Math.ceil(String(html).split(/\s+/).length / 220)));
