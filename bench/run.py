@@ -77,6 +77,12 @@ TARGETS = {
 #: The project's inputs copied for the run on the real site.
 REAL_INPUTS = ("site.toml", "content", "templates", "static", "data")
 MEMORY_INTERVAL = 0.05
+#: Before each timed pair, wait (at most QUIET_WAIT seconds) until the rest
+#: of the machine keeps less than QUIET_CORES cores busy: this machine may
+#: be shared, and a parallel build loses more to a busy core than a
+#: single-threaded one.
+QUIET_CORES = 0.25
+QUIET_WAIT = 60
 
 
 class BenchError(RuntimeError):
@@ -92,6 +98,7 @@ class Measurement:
     max_rss_mib: float  # the largest single process, from wait4
     peak_pss_mib: float | None = None  # the process tree at once, sampled
     log: str = ""  # the command's last output line
+    others_cores: float = 0.0  # cores that other programs kept busy meanwhile
 
 
 class MemorySampler(threading.Thread):
@@ -138,6 +145,7 @@ def execute(command: list, cwd: Path | None = None, sample: bool = False,
     """Run ``command``; return its wall time and memory; raise if it fails."""
     command = [str(part) for part in command]
     with tempfile.TemporaryFile() as output:
+        busy = busy_seconds()
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -148,6 +156,7 @@ def execute(command: list, cwd: Path | None = None, sample: bool = False,
         killer.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        busy = busy_seconds() - busy
         killer.cancel()
         process.returncode = code = os.waitstatus_to_exitcode(status)
         if sampler:
@@ -159,11 +168,31 @@ def execute(command: list, cwd: Path | None = None, sample: bool = False,
         tail = "\n".join(text.splitlines()[-15:])
         raise BenchError(f"{' '.join(command)} exited with {code}:\n{tail}")
     lines = [line for line in text.splitlines() if line.strip()]
+    cpu = usage.ru_utime + usage.ru_stime
     return Measurement(
-        seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime,
-        max_rss_mib=usage.ru_maxrss / 1024,
+        seconds=seconds, cpu_seconds=cpu, max_rss_mib=usage.ru_maxrss / 1024,
         peak_pss_mib=sampler.peak_kib / 1024 if sampler else None,
-        log=lines[-1] if lines else "")
+        log=lines[-1] if lines else "",
+        others_cores=max(0.0, busy - cpu) / seconds)
+
+
+def busy_seconds() -> float:
+    """Return the CPU seconds the whole machine has spent busy since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0]
+              .split()[1:9]]
+    idle = values[3] + values[4]  # idle and iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_for_quiet(limit: float = QUIET_WAIT) -> float:
+    """Wait until other programs use under QUIET_CORES; return seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        before = busy_seconds()
+        time.sleep(1)
+        if busy_seconds() - before < QUIET_CORES:
+            break
+    return time.perf_counter() - started
 
 
 @dataclass(frozen=True)
@@ -380,6 +409,9 @@ def measure_clean_pairs(corpus_dir: Path, posts: int, repeat: int,
         for peer in (p for p in order if p not in failed):
             pair = (probable, GENERATORS[peer])
             times = {}
+            waited = wait_for_quiet()
+            if waited > 2:
+                _progress(f"waited {waited:.0f} s for a quiet machine")
             for generator in pair if round_ % 2 == 0 else pair[::-1]:
                 out = OUT / "site" / generator.name
                 try:
@@ -629,11 +661,13 @@ def report(results: dict) -> tuple[str, dict[str, bool]]:
                          f"{seconds:.2f} s | {ratio:.2f} ({min(ratios):.2f}–"
                          f"{max(ratios):.2f}) | {cell} | {ok} | {cpu:.2f} s | "
                          f"{probable_cpu / cpu:.2f} |")
-        lines += ["", "Wall-clock ratios decide the targets. CPU time (user and "
-                  "system, workers included) barely depends on other load, so "
-                  "it shows what a busy machine does to the wall-clock figures; "
-                  "Probable uses both cores, so it loses more than a "
-                  "single-threaded peer when another program takes one.", ""]
+        others = [m.others_cores for runs in pairs["runs"].values() for m in runs]
+        lines += ["", "Wall-clock ratios decide the targets. CPU time is user and "
+                  "system time, worker processes included. While these builds "
+                  f"ran, other programs kept {statistics.mean(others):.2f} cores "
+                  f"busy on average (at most {max(others):.2f}); Probable uses "
+                  "both cores, so it loses more to them than a single-threaded "
+                  "peer does.", ""]
 
     lines += ["### Probable's targets", "", "| target | measured | met |",
               "|---|---|---|"]
