@@ -1,6 +1,6 @@
 """Benchmark Probable against Hugo, Eleventy, Pelican and MkDocs (issue 6).
 
-Usage: ``python bench/run.py [--posts 1000] [--repeat 5]``.
+Usage: ``python bench/run.py [--posts 1000] [--repeat 5] [--profile]``.
 
 One command does everything, and every step is bounded:
 
@@ -21,7 +21,8 @@ One command does everything, and every step is bounded:
    save-to-reload latency of ``probable serve`` (``bench/latency.py``);
 7. does the same for the repository's own site: the flagship posts with
    their widgets;
-8. prints a markdown table and which targets are met, and writes
+8. with ``--profile``, profiles the builds (``bench/profile.py``);
+9. prints a markdown table and which targets are met, and writes
    ``bench/out/results.json`` and ``bench/out/results.md``.
 
 Builds use the ``probable`` console script of the project's venv, exactly
@@ -829,12 +830,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="rounds of clean builds over all sizes")
     parser.add_argument("--serve-times", type=int, default=5)
     parser.add_argument("--peers", default=",".join(PEERS))
-    parser.add_argument("--skip", default="profile",
-                        help=f"steps to leave out, of {','.join(STEPS)} "
-                             "(default: profile, which takes a minute or two)")
+    parser.add_argument("--skip", default="",
+                        help=f"steps to leave out, of {','.join(STEPS)}")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the builds (bench/profile.py; a minute "
+                             "or two more)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    if not args.profile:
+        skip.add("profile")
     peers = tuple(p for p in args.peers.split(",") if p) if "peers" not in skip else ()
     started = time.perf_counter()
 
