@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
           "most where calls are many and short, so read the shares as rough.")
     print("\ncommand-line no-op, medians of 5:",
           json.dumps(results["command-line no-op"], indent=1))
-    print(f"\ncall trees: {OUT}/{{{','.join(BUILDS)}}}.html")
+    trees = ",".join(name for name in BUILDS if name != "unprofiled")
+    print(f"\ncall trees: {OUT}/{{{trees}}}.html")
     return 0
 
 

@@ -691,8 +691,15 @@ def report(results: dict) -> tuple[str, dict[str, bool]]:
         spread = max(costs.values()) / min(costs.values()) - 1
         met["per-post cost flat"] = spread <= TARGETS["flat"]
         shown = ", ".join(f"{int(s):,}: {c:.2f} ms" for s, c in costs.items())
+        sizes = sorted(scaling, key=int)
+        added = {(a, b): (scaling[b]["seconds"] - scaling[a]["seconds"])
+                 / (int(b) - int(a)) * 1000
+                 for a, b in zip(sizes, sizes[1:], strict=False)}
+        marginal = ", ".join(f"{int(a):,}→{int(b):,}: {ms:.2f} ms"
+                             for (a, b), ms in added.items())
         lines.append(f"| cost per post flat within 20 % | {shown} (spread "
-                     f"{spread:.0%}) | {_yes(spread <= TARGETS['flat'])} |")
+                     f"{spread:.0%}); each post added costs {marginal} | "
+                     f"{_yes(spread <= TARGETS['flat'])} |")
         lines.append(_memory_row(scaling, posts, met))
     serve = results.get("serve")
     if serve:
