@@ -58,11 +58,13 @@ class Inputs:
 
 def build(root: Path, out: Path | None = None, drafts: bool = False,
           strict: bool = False, dev_reload: bool = False,
-          processes: int | None = None, cache: Cache | None = None) -> BuildResult:
+          processes: int | None = None, cache: Cache | None = None,
+          on_written=None) -> BuildResult:
     """Build the site of the project at ``root`` into ``out`` (default public/).
 
     ``cache`` lets a long-running caller (``probable serve``) keep the build
-    cache in memory between builds instead of reading it from disk.
+    cache in memory between builds instead of reading it from disk;
+    ``on_written()`` is called once the output folder is complete.
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -95,6 +97,8 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
     for warning in problems.warnings:
         log.warning("%s", warning)
     written, manifest = write_site(site.outputs, out, cache)
+    if on_written is not None:
+        on_written()
 
     cache.index.fingerprint = fingerprint
     cache.index.outputs = manifest

@@ -49,6 +49,10 @@ def make_handler(site: Path, on_reload: Callable | None = None):
         def do_GET(self):
             if on_reload is not None and self.path == "/__reload":
                 return on_reload(self)
+            # http.server compares If-Modified-Since in whole seconds, so a
+            # page rebuilt twice within a second would come back as "304
+            # Not Modified" and the browser would show the old one.
+            del self.headers["If-Modified-Since"]
             return super().do_GET()
 
         def end_headers(self):

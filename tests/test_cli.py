@@ -8,6 +8,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from generator.build import build
 from generator.cli import main
 
@@ -78,12 +80,14 @@ def test_serve_rebuilds_on_save_and_tells_the_browser_to_reload(project):
         assert "A short post" in page
 
         events = urllib.request.urlopen(f"{base}/__reload", timeout=20)
-        assert events.readline().startswith(b": connected")
+        first = float(events.readline().removeprefix(b"data: "))
         events.readline()
+        saved_ms = time.time() * 1000
         post = project / "content/posts/second-post/index.md"
         post.write_text(post.read_text().replace("A short post", "An edited post"))
 
-        assert events.readline() == b"data: reload\n"
+        written = float(events.readline().removeprefix(b"data: "))
+        assert first < saved_ms < written  # pages loaded before the save reload
         assert "An edited post" in _wait_for(f"{base}/posts/second-post/").decode()
         events.close()
     finally:
@@ -95,3 +99,26 @@ def test_production_pages_do_not_load_the_reload_script(project):
     out = build(project).out
 
     assert "dev-reload" not in (out / "index.html").read_text()
+
+
+@pytest.mark.browser
+def test_serve_reloads_the_open_page_after_each_save(project, page):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(project), "serve",
+         "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/posts/second-post/"
+        _wait_for(url)
+        page.goto(url)
+        post = project / "content/posts/second-post/index.md"
+        for number in range(3):  # saves in quick succession, each one seen
+            post.write_text(post.read_text().replace(
+                "Nothing more to say", f"Edit {number}").replace(
+                f"Edit {number - 1}", f"Edit {number}"))
+            page.locator("main", has_text=f"Edit {number}.").wait_for(
+                timeout=10_000)
+        assert page.problems == []
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import queue
 import threading
+import time
 from pathlib import Path
 
 from generator.build import build
@@ -18,15 +20,23 @@ WATCHED = ("content", "templates", "static", "data", "site.toml")
 
 
 class Reloads:
-    """Counts successful builds; reload clients wait for the count to change."""
+    """Counts successful builds; reload clients wait for the count to change.
+
+    ``written_ms`` is the wall-clock time the last build finished writing.
+    Every event carries it, and a page reloads when it is later than the
+    page's own load: so a page that loaded while a rebuild was writing, and
+    connected after that build's event went out, still reloads.
+    """
 
     def __init__(self):
         self.generation = 0
+        self.written_ms = time.time() * 1000
         self.changed = threading.Condition()
 
     def bump(self) -> None:
         with self.changed:
             self.generation += 1
+            self.written_ms = time.time() * 1000
             self.changed.notify_all()
 
     def wait(self, seen: int, timeout: float) -> int:
@@ -45,11 +55,12 @@ def _stream_reloads(reloads: Reloads):
         handler.end_headers()
         seen = reloads.generation
         try:
-            handler.wfile.write(b": connected\n\n")
+            handler.wfile.write(f"data: {reloads.written_ms:.0f}\n\n".encode())
             handler.wfile.flush()
             while True:
                 now = reloads.wait(seen, timeout=15)
-                message = b"data: reload\n\n" if now != seen else b": ping\n\n"
+                message = (f"data: {reloads.written_ms:.0f}\n\n".encode()
+                           if now != seen else b": ping\n\n")
                 seen = now
                 handler.wfile.write(message)
                 handler.wfile.flush()
@@ -68,13 +79,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
     try:
-        build(root, drafts=drafts, dev_reload=True, cache=cache)
+        # Reload as soon as the files are written; saving the cache can
+        # happen while the browser fetches the page.
+        build(root, drafts=drafts, dev_reload=True, cache=cache,
+              on_written=reloads.bump)
     except BuildError as error:
         for problem in error.problems:
             log.error("%s", problem)
         log.error("build failed; still serving the previous site")
-        return
-    reloads.bump()
 
 
 def _watch(root: Path, drafts: bool, reloads: Reloads) -> None:
@@ -86,9 +98,21 @@ def _watch(root: Path, drafts: bool, reloads: Reloads) -> None:
     # One cache object for the whole session: rebuilds skip reading it.
     cache = Cache(load_config(root).cache_dir / "build")
     paths = [root / name for name in WATCHED if (root / name).exists()]
-    # A short debounce: editors write a file in one go, and every
-    # millisecond here is a millisecond before the browser reloads.
-    for changes in watch(*paths, debounce=20, step=10):
+    pending: queue.Queue = queue.Queue()
+
+    def collect() -> None:
+        # Its own thread, so that the watcher never waits for a build:
+        # a save made while a build runs is queued, not lost.
+        # A short debounce: editors write a file in one go, and every
+        # millisecond here is a millisecond before the browser reloads.
+        for changes in watch(*paths, debounce=20, step=10):
+            pending.put(changes)
+
+    threading.Thread(target=collect, daemon=True).start()
+    while True:
+        changes = set(pending.get())
+        while not pending.empty():
+            changes |= pending.get_nowait()
         names = sorted({Path(path).name for _, path in changes})
         log.info("changed: %s", ", ".join(names[:5]))
         _rebuild(root, drafts, reloads, cache)
