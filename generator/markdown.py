@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import html
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,9 +32,10 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+import pygments
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import find_lexer_class_by_name, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.errors import Problems
@@ -310,22 +313,47 @@ def _render_video(token, src: str, alt: str, title: str, state: RenderState) -> 
             f"{fallback}</video>{caption}")
 
 
+#: Folder where highlighted code blocks are kept between builds, or None.
+#: Building a Pygments lexer compiles its regular expressions (about 80 ms
+#: for Python's), which would dominate rebuilding one edited post.
+highlight_cache: Path | None = None
+
+
+@functools.lru_cache(maxsize=None)
+def _has_lexer(lang: str) -> bool:
+    try:
+        find_lexer_class_by_name(lang or "text")
+    except ClassNotFound:
+        return False
+    return True
+
+
 @functools.lru_cache(maxsize=None)
 def _lexer(lang: str):
-    """Return the Pygments lexer for ``lang``, or None if there is none."""
-    try:
-        return get_lexer_by_name(lang or "text")
-    except ClassNotFound:
-        return None
+    return get_lexer_by_name(lang or "text")
 
 
 @functools.lru_cache(maxsize=2048)
 def _highlighted(code: str, lang: str) -> str:
-    return highlight(code, _lexer(lang) or _lexer("text"), FORMATTER)
+    """Return Pygments HTML for ``code``, from the highlight cache if there."""
+    if highlight_cache is None:
+        return highlight(code, _lexer(lang), FORMATTER)
+    key = f"{pygments.__version__}\0{lang}\0{code}".encode()
+    path = highlight_cache / hashlib.sha256(key).hexdigest()
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        pass
+    markup = highlight(code, _lexer(lang), FORMATTER)
+    highlight_cache.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(markup, encoding="utf-8")
+    os.replace(temporary, path)
+    return markup
 
 
 def _highlight(code: str, lang: str, state: RenderState, token: Token) -> str:
-    if _lexer(lang) is None:
+    if not _has_lexer(lang):
         close = difflib.get_close_matches(lang, sorted(state.widget_kinds), n=1)
         if close:
             state.error(token, f"unknown widget '{lang}'; did you mean '{close[0]}'? "

@@ -8,6 +8,7 @@ the links and files the write stage must check and copy.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -21,6 +22,7 @@ from markupsafe import Markup
 from generator.config import SiteConfig
 from generator.errors import Problems
 from generator.load import Source
+from generator import markdown
 from generator.markdown import RenderState, create_markdown, render
 from generator.widgets import WidgetError, WidgetUse, load_fresh, make_use
 from precompute.tasks import Widget
@@ -56,6 +58,7 @@ class Parser:
         self.manifest = manifest
         self.problems = problems
         self.md = create_markdown()
+        markdown.highlight_cache = config.cache_dir / "highlight"
 
     def parse(self, source: Source) -> Document:
         """Render one Source to a Document."""
@@ -211,8 +214,13 @@ class Record:
     html: str = field(default="", compare=False)
 
     def __getstate__(self):
+        # Neither the HTML nor the Markdown travels: a reused Record is never
+        # parsed again (a changed source is read afresh), and dropping the
+        # body shrinks the cache tenfold, which is most of what a one-edit
+        # rebuild spends reading and writing it.
         state = dict(self.__dict__)
         state["html"] = ""
+        state["source"] = dataclasses.replace(self.source, body="")
         return state
 
 
