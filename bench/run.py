@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -826,7 +827,10 @@ STEPS = ("peers", "rebuilds", "scaling", "inprocess", "serve", "real", "profile"
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; print the report; exit 0 even if targets are missed."""
+    """Run the benchmark; print the report; exit 0 even if targets are missed.
+
+    Exit 2 when another run holds ``bench/out/``.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5,
@@ -844,6 +848,14 @@ def main(argv: list[str] | None = None) -> int:
                              "or two more)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    lock = (OUT / "run.lock").open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"error: another bench/run.py is using {OUT}; wait for it to "
+              "finish (two runs would delete each other's builds)", file=sys.stderr)
+        return 2
     skip = set(filter(None, args.skip.split(",")))
     if not args.profile:
         skip.add("profile")
