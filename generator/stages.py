@@ -109,10 +109,15 @@ def _data_by_slug(inputs) -> dict[str, list[str]]:
     return found
 
 
-def _record_valid(record: Record | None, keys: Keys, inputs) -> bool:
+def _record_valid(record: Record | None, keys: Keys, inputs, objects: Path
+                  ) -> bool:
     if record is None:
         return False
     if record.uses_assets and record.uses_assets != keys.assets:
+        return False
+    # The bulky parts live in the object store, which may have been pruned.
+    if not all((objects / sha).exists()
+               for sha in [record.html_sha, *(s for _, s in record.data)]):
         return False
     return all(inputs.files.get(f"content/{path}") == sha
                for path, sha in record.depends.items())
@@ -132,7 +137,7 @@ def load_stage(config, inputs, cache, keys, problems, drafts):
         slug = parts[-2] if parts[-1] == "index.md" else parts[-1][: -len(".md")]
         key = parse_key(keys, inputs, relative, data.get(slug, []))
         record = cache.records.get(key)
-        if _record_valid(record, keys, inputs):
+        if _record_valid(record, keys, inputs, cache.objects):
             source = record.source
             cached[source.path] = record
         else:

@@ -147,3 +147,14 @@ def test_flagship_posts_rebuild_incrementally_to_clean_bytes(repo, tmp_path):
 
     assert 0 < result.written <= 3  # the post page, perhaps the feed
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_a_pruned_object_store_is_rebuilt_from_the_sources(project, tmp_path):
+    build(project)
+    shutil.rmtree(project / ".cache/build/objects")
+    post = project / "content/posts/second-post/index.md"
+    post.write_text(post.read_text() + "\nAnother line.\n")
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
