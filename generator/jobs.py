@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.assets import Assets
 from generator.cache import store
 from generator.config import SiteConfig
 from generator.errors import Problem, Problems
@@ -67,16 +68,7 @@ class Worker:
     def __init__(self, setup: Setup):
         self.setup = setup
         self.problems = Problems(setup.config.root)
-        urls = setup.asset_urls
-
-        def asset_url(name: str) -> str:
-            try:
-                return urls[name]
-            except KeyError:
-                raise LookupError(f"asset '{name}' not found in static/; add the "
-                                  "file or fix the name") from None
-
-        env = create_environment(setup.config, asset_url)
+        env = create_environment(setup.config, Assets(urls=setup.asset_urls).url)
         self.parser = Parser(setup.config, available(), env, setup.manifest,
                              self.problems)
         self.renderer = Renderer(setup.config, env, self.problems,

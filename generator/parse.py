@@ -14,7 +14,6 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -158,12 +157,6 @@ def widget_payload_json(use: WidgetUse) -> bytes:
     """Return the JSON the browser fetches for ``use`` (the payload only)."""
     return json.dumps(use.data, separators=(",", ":"), ensure_ascii=False,
                       sort_keys=True).encode()
-
-
-def bundle_files(document: Document) -> list[Path]:
-    """Return the files beside a post that its HTML refers to."""
-    base = document.source.path.parent
-    return [base / src for src, _ in document.files if (base / src).is_file()]
 
 
 
