@@ -16,6 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from generator.cache import Cache, combine
 from generator.config import SiteConfig, load_config
@@ -48,7 +49,8 @@ class Inputs:
     """The checksum of every file the build reads."""
 
     code: str  # over the generator's own source and library versions
-    files: dict[str, str]  # project-relative path -> sha256
+    files: dict[str, str]  # project-relative path -> sha256, sorted by path
+    root: Path | None = None  # the project they were read from
 
     def digest(self, prefix: str) -> str:
         """Return a checksum over every input file under ``prefix``."""
@@ -59,11 +61,15 @@ class Inputs:
 def build(root: Path, out: Path | None = None, drafts: bool = False,
           strict: bool = False, dev_reload: bool = False,
           processes: int | None = None, cache: Cache | None = None,
-          on_written=None) -> BuildResult:
+          changed: set[Path] | None = None, on_written=None,
+          save: bool = True) -> BuildResult:
     """Build the site of the project at ``root`` into ``out`` (default public/).
 
     ``cache`` lets a long-running caller (``probable serve``) keep the build
-    cache in memory between builds instead of reading it from disk;
+    cache in memory between builds instead of reading it from disk; it may
+    then pass the paths that ``changed`` since its last build with that
+    cache (files or folders, added, modified or removed) so that only those
+    are scanned, and save the cache itself later (``save=False``).
     ``on_written()`` is called once the output folder is complete.
     """
     started = time.perf_counter()
@@ -74,10 +80,17 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
     cache.start_scan()
 
     # Scan: checksum every input; stop here if nothing changed.
-    inputs = scan_inputs(config, cache)
+    if changed is not None and cache.inputs is not None and (
+            cache.inputs.root == root):
+        inputs = rescan_inputs(config, cache, cache.inputs, changed)
+    else:
+        inputs = scan_inputs(config, cache)
+    cache.inputs = inputs
     fingerprint = combine(inputs.code, (f"{k}={v}" for k, v in inputs.files.items()),
                           [drafts, dev_reload, out])
     if cache.index.fingerprint == fingerprint and cache.output_intact(out):
+        if save and not cache.saved:
+            cache.save()
         return _up_to_date(cache, out, strict, started)
 
     from generator.stages import run_stages
@@ -87,13 +100,9 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
     links_key = check_links_of(site, inputs, cache, problems)
 
     # Write: only when nothing failed, so public/ keeps the last good site.
-    # The cache forgets this build's results too: a Record of a post with
+    # Until then the stages only read the cache: a Record of a post with
     # errors must not be reused as if the post were fine.
-    try:
-        problems.raise_if_failed(strict=strict)
-    except Exception:
-        cache.discard_changes()
-        raise
+    problems.raise_if_failed(strict=strict)
     for warning in problems.warnings:
         log.warning("%s", warning)
     written, manifest = write_site(site.outputs, out, cache)
@@ -102,11 +111,14 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
 
     cache.index.fingerprint = fingerprint
     cache.index.outputs = manifest
+    cache.index.render_keys = site.render_keys
     cache.index.out = str(out)
     cache.index.warnings = problems.warnings
     cache.index.links_key = links_key
+    cache.remember(site.posts + site.pages)
     cache.collect_garbage(site.objects)
-    cache.save()
+    if save:
+        cache.save()
 
     seconds = time.perf_counter() - started
     log.info("built %d posts and %d pages into %s: %d of %d files written, "
@@ -119,24 +131,83 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
 
 def scan_inputs(config: SiteConfig, cache: Cache) -> Inputs:
     """Checksum the project's inputs and the code that turns them into a site."""
-    code_files = []
-    package_root = Path(__file__).resolve().parent.parent
-    for name in CODE_DIRS:
-        for path in sorted((package_root / name).rglob("*.py")):
-            code_files.append(f"{path.name}={cache.digest(path)}")
-    versions = library_versions(LIBRARIES)
-
     files = {}
     root = config.root
     for name in INPUT_DIRS:
-        for path, relative in _walk(root / name, name):
-            files[relative] = cache.digest(path, relative)
+        for path, relative, stat in _walk(f"{root}/{name}", name):
+            files[relative] = cache.digest(path, relative, stat)
     files["site.toml"] = cache.digest(root / "site.toml", "site.toml")
-    return Inputs(code=combine(code_files, versions, [str(root)]), files=files)
+    # Sorted by name, as rescan_inputs keeps them, so both checksum alike.
+    return Inputs(code=code_digest(cache, root), files=dict(sorted(files.items())),
+                  root=root)
 
 
-def _walk(folder: Path, relative: str):
-    """Yield (path, project-relative name) of the files under ``folder``, sorted."""
+def rescan_inputs(config: SiteConfig, cache: Cache, previous: Inputs,
+                  changed: set[Path]) -> Inputs:
+    """Return ``previous`` with only the ``changed`` paths checksummed again.
+
+    A changed folder is walked again whole (a folder moved in is reported
+    once, not file by file); a path that is gone takes everything under it.
+    A path outside the inputs, or one that cannot be read as a file or a
+    folder, makes it a full scan: the watcher that reported it may have
+    lost track.
+    """
+    root = config.root
+    files = dict(previous.files)
+    for path in sorted(changed):
+        try:
+            relative = Path(path).relative_to(root).as_posix()
+        except ValueError:
+            return scan_inputs(config, cache)
+        top = relative.split("/", 1)[0]
+        if any(part.startswith(".") for part in relative.split("/")):
+            continue  # editors' swap files; the full scan skips them too
+        if relative in INPUT_DIRS or (top not in INPUT_DIRS
+                                      and relative != "site.toml"):
+            return scan_inputs(config, cache)
+        for name in [n for n in files if n == relative or n.startswith(
+                relative + "/")]:
+            del files[name]
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return scan_inputs(config, cache)
+        if S_ISDIR(stat.st_mode):
+            for file, name, entry_stat in _walk(str(path), relative):
+                files[name] = cache.digest(file, name, entry_stat, changed=True)
+        elif S_ISREG(stat.st_mode):
+            files[relative] = cache.digest(path, relative, stat, changed=True)
+    if "site.toml" not in files:
+        return scan_inputs(config, cache)  # lets load_config report it
+    return Inputs(code=previous.code, files=dict(sorted(files.items())), root=root)
+
+
+#: The checksum of the generator's code, once per process: the code that runs
+#: is what was imported, however the files change while ``serve`` runs.
+_code_digest: dict[Path, str] = {}
+
+
+def code_digest(cache: Cache, root: Path) -> str:
+    """Return a checksum over the generator's source, library versions, root."""
+    if root not in _code_digest:
+        code_files = []
+        package_root = Path(__file__).resolve().parent.parent
+        for name in CODE_DIRS:
+            for path, relative, stat in _walk(str(package_root / name), name):
+                if relative.endswith(".py"):
+                    code_files.append(f"{relative}={cache.digest(path, path, stat)}")
+        _code_digest[root] = combine(code_files, library_versions(LIBRARIES),
+                                     [str(root)])
+    return _code_digest[root]
+
+
+def _walk(folder: str, relative: str):
+    """Yield (path, project-relative name, stat) of files under ``folder``, sorted.
+
+    Names starting with a dot (editors' swap files, ``.git``) are left out.
+    """
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -146,9 +217,9 @@ def _walk(folder: Path, relative: str):
             continue
         name = f"{relative}/{entry.name}"
         if entry.is_dir():
-            yield from _walk(Path(entry.path), name)
+            yield from _walk(entry.path, name)
         elif entry.is_file():
-            yield Path(entry.path), name
+            yield entry.path, name, entry.stat()
 
 
 def library_versions(names: tuple[str, ...]) -> list[str]:

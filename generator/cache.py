@@ -6,11 +6,15 @@ without it does the full work and writes the same bytes.
 ``index.pickle``
     One :class:`Index`: the checksums of every input file (with the ``stat``
     they had, so unchanged files are not read again), the fingerprint of the
-    last good build and the manifest of the output folder it wrote. This is
-    all a build that finds nothing to do reads.
+    last good build, the manifest of the output folder it wrote and the
+    render key of each output. This is all a build that finds nothing to do
+    reads.
 ``records.pickle``
-    The parse result of every source keyed by its parse key, and the render
-    key of every output; read only when something must be rebuilt.
+    The parse result of every source keyed by its parse key, each pickled on
+    its own: a build unpickles only the Records it asks for and writes the
+    bytes of the unchanged ones back as they were. A Record's key covers all
+    it was made from, so any Record in the file is valid for its key, even
+    when the index beside it comes from another build.
 ``objects/<sha256>``
     Content-addressed bytes: rendered HTML of posts and whole pages that the
     worker processes produced.
@@ -30,17 +34,17 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 log = logging.getLogger("probable.cache")
 
 #: Bump when the layout of Index or Record changes; older caches are ignored.
-FORMAT = 3
+FORMAT = 4
 RACY_SECONDS = 2.0
 
 
-@dataclass(frozen=True)
-class FileState:
-    """What the cache knows of one file."""
+class FileState(NamedTuple):
+    """What the cache knows of one file (a tuple: it unpickles fast)."""
 
     size: int
     mtime_ns: int
@@ -56,9 +60,42 @@ class Index:
     files: dict[str, FileState] = field(default_factory=dict)  # input path -> state
     fingerprint: str = ""  # over every input and flag of the last good build
     outputs: dict[str, FileState] = field(default_factory=dict)  # as written
+    render_keys: dict[str, str] = field(default_factory=dict)  # output -> key
     out: str = ""  # the output folder those outputs were written to
     links_key: str = ""  # what internal links could point at (build.py)
     warnings: list = field(default_factory=list)  # of the last good build
+
+
+class Records:
+    """Records by parse key, each unpickled on first use."""
+
+    def __init__(self, blobs: dict[str, bytes] | None = None):
+        self.blobs = blobs or {}  # parse key -> pickled Record
+        self._loaded: dict = {}  # parse key -> Record unpickled from blobs
+
+    def get(self, key: str):
+        """Return the Record of ``key``, or None."""
+        record = self._loaded.get(key)
+        if record is None and key in self.blobs:
+            record = self._loaded[key] = pickle.loads(self.blobs[key])
+        return record
+
+    def keep(self, records: list) -> Records:
+        """Return the Records of ``records``, reusing the bytes of unchanged ones.
+
+        A Record unpickled here and handed back is the same object, and the
+        build never changes what a reused Record pickles (``html`` does not
+        travel), so its bytes are still right.
+        """
+        blobs = {}
+        for record in records:
+            if self._loaded.get(record.key) is record:
+                blobs[record.key] = self.blobs[record.key]
+            else:
+                blobs[record.key] = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        kept = Records(blobs)
+        kept._loaded = {r.key: r for r in records}
+        return kept
 
 
 class Cache:
@@ -68,38 +105,28 @@ class Cache:
         self.folder = folder
         self.objects = folder / "objects"
         self.index = self._load()
+        self.inputs = None  # build.Inputs of this process's last scan
+        self.saved = True  # False while a build's results exist only in memory
         self._scan_started_ns = time.time_ns()
-        self._records: dict | None = None  # parse key -> parse.Record
-        self._render_keys: dict[str, str] = {}  # output path -> render key
+        self._records: Records | None = None
+        self._present: set[str] | None = None  # names in the object store
 
     @property
-    def records(self) -> dict:
-        """Return the cached Records (read from disk on first use)."""
+    def records(self) -> Records:
+        """Return the cached Records (the file is read on first use)."""
         if self._records is None:
-            self._load_records()
+            self._records = self._load_records()
         return self._records
 
-    @records.setter
-    def records(self, value: dict) -> None:
-        self._records = value
-
-    @property
-    def render_keys(self) -> dict[str, str]:
-        """Return the render key of every output of the last build."""
-        if self._records is None:
-            self._load_records()
-        return self._render_keys
-
-    def _load_records(self) -> None:
-        self._records, self._render_keys = {}, {}
-        if not self.index.outputs:
-            return  # the index was reset: records may belong to another build
+    def _load_records(self) -> Records:
         try:
             with (self.folder / "records.pickle").open("rb") as handle:
-                self._records, self._render_keys = pickle.load(handle)
+                version, blobs = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError,
                 ImportError, TypeError, ValueError):
             log.debug("no usable records in the build cache")
+            return Records()
+        return Records(blobs if version == FORMAT else {})
 
     def _load(self) -> Index:
         path = self.folder / "index.pickle"
@@ -114,41 +141,62 @@ class Cache:
             return Index()
         return index
 
-    def discard_changes(self) -> None:
-        """Go back to what is on disk, dropping what this build changed."""
-        self.index = self._load()
-        self._records = None
-        self._render_keys = {}
-
     def start_scan(self) -> None:
         """Note the time a build starts reading its inputs (see RACY_SECONDS)."""
         self._scan_started_ns = time.time_ns()
+        self._present = None
+
+    def remember(self, records: list) -> None:
+        """Keep ``records`` (those of a good build) for the next builds."""
+        self._records = self.records.keep(records)
+        self.saved = False
 
     def save(self) -> None:
-        """Write the index atomically."""
+        """Write the records, then the index, each atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
         self.index.scanned_ns = self._scan_started_ns
         if self._records is not None:
-            _dump(self.folder / "records.pickle", (self._records, self._render_keys))
+            _dump(self.folder / "records.pickle", (FORMAT, self._records.blobs))
         _dump(self.folder / "index.pickle", self.index)
+        self.saved = True
 
-    def digest(self, path: Path, key: str | None = None) -> str:
-        """Return the sha256 of ``path``'s content, reading it only if changed."""
-        key = key or str(path)
-        stat = path.stat()
+    def digest(self, path: str | Path, key: str, stat: os.stat_result | None = None,
+               changed: bool = False) -> str:
+        """Return the sha256 of ``path``'s content, reading it only if changed.
+
+        ``changed`` says that the file is known to have changed, so that its
+        ``stat`` is not trusted.
+        """
+        stat = stat or os.stat(path)
         known = self.index.files.get(key)
         racy = stat.st_mtime_ns >= self.index.scanned_ns - RACY_SECONDS * 1e9
-        if known and not racy and (known.size, known.mtime_ns) == (
+        if known and not racy and not changed and (known.size, known.mtime_ns) == (
                 stat.st_size, stat.st_mtime_ns):
             return known.sha256
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as handle:
+            sha = hashlib.sha256(handle.read()).hexdigest()
         self.index.files[key] = FileState(stat.st_size, stat.st_mtime_ns, sha)
         return sha
+
+    def has(self, sha: str) -> bool:
+        """Tell whether object ``sha`` is in the store (listed once per build)."""
+        if self._present is None:
+            try:
+                self._present = set(os.listdir(self.objects))
+            except OSError:
+                self._present = set()
+        return sha in self._present
+
+    def path(self, sha: str) -> str:
+        """Return the file name of object ``sha``."""
+        return f"{self.objects}/{sha}"
 
     def put(self, content: bytes) -> str:
         """Store ``content`` in the object store; return its sha256."""
         sha = hashlib.sha256(content).hexdigest()
         store(self.objects, sha, content)
+        if self._present is not None:
+            self._present.add(sha)
         return sha
 
     def get(self, sha: str) -> bytes:
@@ -159,9 +207,10 @@ class Cache:
         """Tell whether ``out`` still holds exactly what the last build wrote."""
         if self.index.out != str(out) or not self.index.outputs:
             return False
+        folder = str(out)
         for name, state in self.index.outputs.items():
             try:
-                stat = (out / name).stat()
+                stat = os.stat(f"{folder}/{name}")
             except OSError:
                 return False
             if (stat.st_size, stat.st_mtime_ns) != (state.size, state.mtime_ns):
@@ -170,13 +219,20 @@ class Cache:
 
     def collect_garbage(self, keep: set[str]) -> int:
         """Delete objects no longer referenced; return how many went."""
-        removed = 0
-        if not self.objects.exists():
+        try:
+            names = os.listdir(self.objects)
+        except OSError:
             return 0
-        for path in self.objects.iterdir():
-            if path.name not in keep and not path.name.startswith("."):
-                path.unlink(missing_ok=True)
+        removed = 0
+        for name in names:
+            if name not in keep and not name.startswith("."):
+                try:
+                    os.unlink(f"{self.objects}/{name}")
+                except FileNotFoundError:
+                    continue  # another build of this project took it first
                 removed += 1
+        if self._present is not None:
+            self._present &= keep
         return removed
 
 

@@ -46,6 +46,7 @@ class Site:
     pages: list[Record] = field(default_factory=list)
     objects: set[str] = field(default_factory=set)  # object store entries in use
     parsed_keys: set[str] = field(default_factory=set)  # parsed in this build
+    render_keys: dict[str, str] = field(default_factory=dict)  # output -> key
 
     @property
     def parsed(self) -> int:
@@ -90,8 +91,7 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
 
     # Render the lists, feed and sitemap; add assets, images and data.
     render_stage(config, cache, keys, assets, problems, dev_reload, site)
-    _add_files(config, inputs, assets, cache.objects, site)
-    cache.records = {r.key: r for r in records}
+    _add_files(config, inputs, assets, cache, site)
     return site
 
 
@@ -109,15 +109,15 @@ def _data_by_slug(inputs) -> dict[str, list[str]]:
     return found
 
 
-def _record_valid(record: Record | None, keys: Keys, inputs, objects: Path
+def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
                   ) -> bool:
     if record is None:
         return False
     if record.uses_assets and record.uses_assets != keys.assets:
         return False
     # The bulky parts live in the object store, which may have been pruned.
-    if not all((objects / sha).exists()
-               for sha in [record.html_sha, *(s for _, s in record.data)]):
+    if not cache.has(record.html_sha) or not all(
+            cache.has(sha) for _, sha in record.data):
         return False
     return all(inputs.files.get(f"content/{path}") == sha
                for path, sha in record.depends.items())
@@ -137,7 +137,7 @@ def load_stage(config, inputs, cache, keys, problems, drafts):
         slug = parts[-2] if parts[-1] == "index.md" else parts[-1][: -len(".md")]
         key = parse_key(keys, inputs, relative, data.get(slug, []))
         record = cache.records.get(key)
-        if _record_valid(record, keys, inputs, cache.objects):
+        if _record_valid(record, keys, inputs, cache):
             source = record.source
             cached[source.path] = record
         else:
@@ -181,8 +181,8 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
         record = cached.get(source.path)
         known = cache.index.outputs.get(output)
         if record is not None and known and (
-                cache.render_keys.get(output) == page_key) and (
-                cache.objects / known.sha256).exists():
+                cache.index.render_keys.get(output) == page_key) and (
+                cache.has(known.sha256)):
             records[source.path] = record
             reused[output] = (page_key, known.sha256)
             continue
@@ -200,12 +200,10 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
             site.parsed_keys.add(record.key)
             record.warnings = load_warnings.get(job.source.path, []) + record.warnings
         records[job.source.path] = record
-        _set(site, cache, job.output, page_key, Output(result.page_sha,
-                                                        path=cache.objects /
-                                                        result.page_sha))
+        _set(site, cache, job.output, page_key, result.page_sha)
 
     for output, (page_key, sha) in reused.items():
-        _set(site, cache, output, page_key, Output(sha, path=cache.objects / sha))
+        _set(site, cache, output, page_key, sha)
     ordered = [records[s.path] for s in sources if s.path in records]
     for record in ordered:
         if record.source.path in cached:
@@ -215,11 +213,11 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
     return ordered
 
 
-def _set(site: Site, cache: Cache, output: str, key: str, value: Output) -> None:
-    site.outputs[output] = value
-    cache.render_keys[output] = key
-    if value.path is not None and value.path.parent == cache.objects:
-        site.objects.add(value.sha256)
+def _set(site: Site, cache: Cache, output: str, key: str, sha: str) -> None:
+    """Make ``output`` the stored object ``sha``, rendered under ``key``."""
+    site.outputs[output] = Output(sha, path=cache.path(sha))
+    site.render_keys[output] = key
+    site.objects.add(sha)
 
 
 def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> None:
@@ -256,14 +254,12 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
 
     for output, key, template, context in plan:
         known = cache.index.outputs.get(output)
-        if known and cache.render_keys.get(output) == key and (
-                cache.objects / known.sha256).exists():
-            _set(site, cache, output, key, Output(known.sha256,
-                                                  path=cache.objects / known.sha256))
+        if known and cache.index.render_keys.get(output) == key and (
+                cache.has(known.sha256)):
+            _set(site, cache, output, key, known.sha256)
             continue
         _, content = renderer.page(template, output, **context())
-        sha = cache.put(content)
-        _set(site, cache, output, key, Output(sha, path=cache.objects / sha))
+        _set(site, cache, output, key, cache.put(content))
 
 
 def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):
@@ -276,7 +272,7 @@ def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):
     return entries
 
 
-def _add_files(config: SiteConfig, inputs, assets: Assets, objects: Path,
+def _add_files(config: SiteConfig, inputs, assets: Assets, cache: Cache,
                site: Site) -> None:
     """Add static assets, the files beside posts, and widget data."""
     for name, content in assets.files.items():
@@ -296,4 +292,4 @@ def _add_files(config: SiteConfig, inputs, assets: Assets, objects: Path,
                 site.outputs[f"{folder}/{Path(name).as_posix()}"] = Output(
                     inputs.files[relative], path=path)
         for public, sha in record.data:
-            site.outputs[public] = Output(sha, path=objects / sha)
+            site.outputs[public] = Output(sha, path=cache.path(sha))

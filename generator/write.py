@@ -28,7 +28,7 @@ class Output:
 
     sha256: str
     content: bytes | None = None  # the bytes, or
-    path: Path | None = None  # a file to copy them from
+    path: str | Path | None = None  # a file to copy them from
 
 
 def _put(output: Output, target: Path) -> None:
@@ -57,10 +57,10 @@ def _update(outputs: dict[str, Output], out: Path,
     for name in sorted(outputs):
         output = outputs[name]
         old = previous.get(name)
-        target = out / name
         if old is not None and old.sha256 == output.sha256:
             manifest[name] = old
             continue
+        target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.new")
         _put(output, temporary)
