@@ -226,18 +226,17 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
     renderer = Renderer(config, env, problems, dev_reload=dev_reload)
     posts, pages = site.posts, site.pages
     tags = collect_tags(posts)
-    every = [r.meta for r in posts]
+    listing = combine(keys.render, [r.meta for r in posts])  # of lists of all
     feed_posts = posts[:config.feed_items]
 
     # Each key: the render environment plus the metadata the page lists.
     plan = [
-        ("index.html", combine(keys.render, every), "index.html",
-         lambda: {"posts": posts, "url": "/"}),
-        ("archive/index.html", combine(keys.render, every), "archive.html",
+        ("index.html", listing, "index.html", lambda: {"posts": posts, "url": "/"}),
+        ("archive/index.html", listing, "archive.html",
          lambda: {"posts": posts, "url": "/archive/"}),
-        ("tags/index.html", combine(keys.render, every), "tags.html",
+        ("tags/index.html", listing, "tags.html",
          lambda: {"tags": tags, "url": "/tags/"}),
-        ("sitemap.xml", combine(keys.render, every, [r.meta for r in pages]),
+        ("sitemap.xml", combine(listing, [r.meta for r in pages]),
          "sitemap.xml", lambda: {"posts": posts, "pages": pages, "tags": tags,
                                  "url": "/sitemap.xml"}),
         ("feed.xml", combine(keys.render, [r.meta + r.html_sha for r in feed_posts]),

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator.build import build
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strict", action="store_true",
@@ -19,5 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the site into public/; leave the old site untouched on failure."""
+    from generator.build import build
+
     build(args.root, out=args.out, drafts=args.drafts, strict=args.strict)
     return 0

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import tempfile
 from pathlib import Path
 
-from generator.build import build
 from generator.config import load_config
 from generator.errors import Problems
 
@@ -21,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build into a temporary folder and check internal links, anchors, images."""
+    import tempfile
+
+    from generator.build import build
     from generator.check import check_site  # needs the Markdown stack
 
     with tempfile.TemporaryDirectory(prefix="probable-check-") as folder:

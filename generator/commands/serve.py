@@ -9,14 +9,15 @@ import threading
 import time
 from pathlib import Path
 
-from generator.build import build
 from generator.errors import BuildError, ProbableError
-from generator.server import make_server
 
 log = logging.getLogger("probable.serve")
 
 #: Folders and files whose change triggers a rebuild.
 WATCHED = ("content", "templates", "static", "data", "site.toml")
+#: Seconds without a change after which the inputs are scanned in full (the
+#: safety net for changes the watcher did not report) and the cache is saved.
+QUIET_SECONDS = 1.0
 
 
 class Reloads:
@@ -77,59 +78,76 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="include posts marked 'draft: true'")
 
 
-def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
+def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache,
+             changed: set[Path] | None) -> None:
+    from generator.build import build
+
     try:
-        # Reload as soon as the files are written; saving the cache can
-        # happen while the browser fetches the page.
-        build(root, drafts=drafts, dev_reload=True, cache=cache,
-              on_written=reloads.bump)
+        # Reload as soon as the files are written. The cache is saved only
+        # after a full scan, when the author pauses (see _watch).
+        build(root, drafts=drafts, dev_reload=True, cache=cache, changed=changed,
+              on_written=reloads.bump, save=changed is None)
     except BuildError as error:
         for problem in error.problems:
             log.error("%s", problem)
         log.error("build failed; still serving the previous site")
 
 
-def _watch(root: Path, drafts: bool, reloads: Reloads) -> None:
+def _watch(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
     from watchfiles import watch
 
-    from generator.cache import Cache
-    from generator.config import load_config
-
-    # One cache object for the whole session: rebuilds skip reading it.
-    cache = Cache(load_config(root).cache_dir / "build")
     paths = [root / name for name in WATCHED if (root / name).exists()]
     pending: queue.Queue = queue.Queue()
 
     def collect() -> None:
         # Its own thread, so that the watcher never waits for a build:
-        # a save made while a build runs is queued, not lost.
-        # A short debounce: editors write a file in one go, and every
-        # millisecond here is a millisecond before the browser reloads.
-        for changes in watch(*paths, debounce=20, step=10):
+        # a save made while a build runs is queued, not lost. No filter:
+        # the build decides which files count (watchfiles' default filter
+        # would hide files such as "notes~" that a full scan reads). A short
+        # debounce: editors write a file in one go, and every millisecond
+        # here is a millisecond before the browser reloads.
+        for changes in watch(*paths, watch_filter=None, debounce=20, step=5):
             pending.put(changes)
 
     threading.Thread(target=collect, daemon=True).start()
+    verified = True  # a full scan has run since the last change
     while True:
-        changes = set(pending.get())
+        try:
+            changes = set(pending.get(timeout=None if verified else QUIET_SECONDS))
+        except queue.Empty:
+            # A pause: scan everything once, in case the watcher lost a
+            # change (an inotify queue overflow, say), then save the cache
+            # so that the next `probable build` starts from here.
+            verified = True
+            _rebuild(root, drafts, reloads, cache, changed=None)
+            continue
         while not pending.empty():
             changes |= pending.get_nowait()
-        names = sorted({Path(path).name for _, path in changes})
-        log.info("changed: %s", ", ".join(names[:5]))
-        _rebuild(root, drafts, reloads, cache)
+        changed = {Path(path) for _, path in changes}
+        log.info("changed: %s", ", ".join(sorted({p.name for p in changed})[:5]))
+        verified = False
+        _rebuild(root, drafts, reloads, cache, changed)
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve the site on 127.0.0.1, rebuilding and reloading the browser on change."""
+    from generator.build import build
+    from generator.cache import Cache
+    from generator.config import load_config
+    from generator.server import make_server
+
     root = args.root.resolve()
     reloads = Reloads()
+    # One cache object for the whole session: rebuilds skip reading it.
+    cache = Cache(load_config(root).cache_dir / "build")
     try:
-        build(root, drafts=args.drafts, dev_reload=True)
+        build(root, drafts=args.drafts, dev_reload=True, cache=cache)
     except BuildError as error:
         for problem in error.problems:
             log.error("%s", problem)
         raise ProbableError("fix the problems above, then run serve again") from None
 
-    threading.Thread(target=_watch, args=(root, args.drafts, reloads),
+    threading.Thread(target=_watch, args=(root, args.drafts, reloads, cache),
                      daemon=True).start()
     server = make_server(root / "public", args.port, _stream_reloads(reloads))
     log.info("serving http://127.0.0.1:%d/ (Ctrl+C stops)", args.port)
