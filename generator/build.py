@@ -26,7 +26,7 @@ from generator.write import write_site
 log = logging.getLogger("probable.build")
 
 CODE_DIRS = ("generator", "precompute")
-LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "pygments",
+LIBRARIES = ("jinja2", "markdown-it-pyrs", "pygments",
              "latex2mathml", "pyyaml", "imagesize")
 INPUT_DIRS = ("content", "templates", "static", "data")
 

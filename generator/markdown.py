@@ -1,12 +1,23 @@
 """The Markdown dialect of Probable: CommonMark plus what articles need.
 
-Built on markdown-it-py with mdit-py-plugins. On top of CommonMark it adds
-tables, footnotes, ``{#id .class}`` attributes, heading anchors, callouts
-(``::: note``, ``::: key``, ``::: warning``), figures (an image alone in a
-paragraph, with a title as its caption), ``<video>`` (an "image" whose file
-is a video; ``{poster="still.jpg"}`` sets the poster), math (``$...$`` and
-``$$...$$``, rendered to MathML here), fenced code highlighted by Pygments,
-and widgets (a fenced block whose info string names a widget kind).
+On top of CommonMark it adds tables, strikethrough, footnotes, ``{#id .class
+key=value}`` attributes, heading ids, callouts (``::: note``, ``::: key``,
+``::: warning``), figures (an image alone in a paragraph, with a title as its
+caption), ``<video>`` (an "image" whose file is a video; ``{poster=still.jpg}``
+sets the poster), math (``$...$`` and ``$$...$$``, rendered to MathML here),
+fenced code highlighted by Pygments, and widgets (a fenced block whose info
+string names a widget kind).
+
+Parsing is markdown-it-pyrs, the Rust port of markdown-it: it builds the
+syntax tree about fifteen times faster than markdown-it-py, and Markdown
+parsing was most of a clean build. It takes no Python plugins, so the HTML is
+ours (:class:`_Writer` walks the tree, writing what markdown-it-py writes for
+the same CommonMark) and two extensions are prepared in the source before it
+parses (:func:`_prepare`): a callout's fences and a display-math block become
+HTML comments, which CommonMark keeps as they are and which interrupt a
+paragraph, and inline math becomes a placeholder of private-use characters,
+so that ``_`` or ``*`` in LaTeX never turn into emphasis. Every line stays
+where it was, so the tree's positions still name the author's lines.
 
 Rendering reports problems through :class:`RenderState`, which also collects
 what later stages need: headings, links, and files to copy.
@@ -14,6 +25,7 @@ what later stages need: headings, links, and files to copy.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import hashlib
@@ -25,13 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import imagesize
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
+import markdown_it_pyrs
 import pygments
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -52,10 +58,10 @@ WidgetHook = Callable[[str, str, int, "RenderState"], str]
 
 @dataclass
 class RenderState:
-    """Per-document state shared by the render rules through ``env``."""
+    """Per-document state the writer fills in while it renders."""
 
     path: Path  # the Markdown file, for error messages
-    line_offset: int  # add to a token's 0-based line to get the file's line
+    line_offset: int  # add to a line of the body to get the file's line
     problems: Problems
     widget_kinds: frozenset[str]  # fence info strings that are widgets
     widget_hook: WidgetHook | None = None
@@ -64,254 +70,737 @@ class RenderState:
     links: list[tuple[str, int]] = field(default_factory=list)  # href, line
     files: list[tuple[str, int]] = field(default_factory=list)  # relative src, line
 
-    def line(self, token: Token) -> int:
-        """Return the file line of ``token`` (children use their block's line)."""
-        if token.map:
-            return token.map[0] + self.line_offset
-        return token.meta.get("line", 0) + self.line_offset
+    def error(self, line: int, message: str) -> None:
+        """Record an error at ``line`` of the body (1-based)."""
+        self.problems.add(self.path, line + self.line_offset - 1, message)
 
-    def error(self, token: Token, message: str) -> None:
-        """Record an error at ``token``'s line."""
-        self.problems.add(self.path, self.line(token), message)
-
-    def warn(self, token: Token, message: str) -> None:
-        """Record a warning at ``token``'s line."""
-        self.problems.warn(self.path, self.line(token), message)
+    def warn(self, line: int, message: str) -> None:
+        """Record a warning at ``line`` of the body (1-based)."""
+        self.problems.warn(self.path, line + self.line_offset - 1, message)
 
 
-def create_markdown() -> MarkdownIt:
-    """Return a parser-renderer with every Probable extension installed."""
-    # xhtmlOut off: HTML5 void elements without the "/>" the checker flags.
-    md = MarkdownIt("commonmark", {"html": True, "typographer": False,
-                                   "xhtmlOut": False})
-    md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin)
-    md.use(attrs_block_plugin)
-    md.use(attrs_plugin)
-    md.use(anchors_plugin, min_level=2, max_level=4)
-    md.use(dollarmath_plugin, double_inline=True)
-    # One container rule for every tone: each rule costs a pass over the
-    # blocks, and three of them made callouts the slowest extension.
-    container_plugin(md, "callout", validate=_is_callout, render=_render_callout)
+class Markdown:
+    """The parser, set up once per process: tables, strikethrough, footnotes."""
 
-    md.core.ruler.before("anchor", "probable_heading_attrs", _heading_attrs)
-    md.core.ruler.push("probable_lines", _attach_lines)
-    md.core.ruler.push("probable_figures", _mark_figures)
-
-    rules = md.add_render_rule
-    rules("fence", _render_fence)
-    rules("code_block", _render_code_block)
-    rules("image", _render_image)
-    rules("link_open", _render_link_open)
-    rules("paragraph_open", _render_paragraph_open)
-    rules("paragraph_close", _render_paragraph_close)
-    rules("heading_open", _render_heading_open)
-    rules("footnote_block_open", _render_footnotes_open)
-    rules("table_open", _render_table_open)
-    rules("th_open", _render_cell_open)
-    rules("td_open", _render_cell_open)
-    rules("table_close", _render_table_close)
-    rules("math_inline", _render_math_inline)
-    rules("math_inline_double", _render_math_block)
-    rules("math_block", _render_math_block)
-    rules("math_block_label", _render_math_block)
-    return md
+    def __init__(self):
+        self.parser = markdown_it_pyrs.MarkdownIt("commonmark").enable_many(
+            ["table", "strikethrough", "footnote"])
 
 
-def render(md: MarkdownIt, text: str, state: RenderState) -> str:
+def create_markdown() -> Markdown:
+    """Return the Markdown parser every render shares."""
+    return Markdown()
+
+
+def render(md: Markdown, text: str, state: RenderState) -> str:
     """Render Markdown ``text`` to HTML, recording problems in ``state``."""
-    return md.render(text, {"state": state})
+    prepared = _prepare(md, text, state)
+    return _Writer(md.parser.tree(prepared.text), prepared, state).document()
 
 
-def _state(env: dict) -> RenderState:
-    return env["state"]
+def fences(md: Markdown, text: str) -> list[tuple[str, str, int]]:
+    """Return ``(info, content, line)`` of every fenced block, in page order.
+
+    ``line`` is 1-based within ``text``; :func:`render` meets the same blocks
+    in the same order.
+    """
+    newlines = [m.start() for m in re.finditer(rb"\n", text.encode())]
+    return [(node.meta.get("info", ""), node.meta["content"],
+             bisect.bisect(newlines, node.srcmap[0]) + 1)
+            for node in md.parser.tree(text).walk() if node.name == "fence"]
 
 
-HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w-]+)+)\s*\}\s*$")
+# -- Preparing the source -------------------------------------------------
+
+#: Private-use characters around the number of an inline formula. Authors
+#: do not type them, and CommonMark treats them as letters.
+INLINE, DISPLAY, CLOSE = "\ue000", "\ue001", "\ue002"
+PLACEHOLDER = re.compile("([\ue000\ue001])(\\d+)\ue002")
+#: The HTML comments that stand for a callout fence and a display formula.
+COMMENT = re.compile("<!--\ue003(callout|end|math) ?(\\d*)")
+
+CALLOUT_FENCE = re.compile(rb"^( {0,3}):::+[ \t]*(.*?)[ \t]*$")
+DISPLAY_START = re.compile(rb"^( {0,3})\$\$")
+#: ``$$...$$`` or ``$...$`` in running text. The single form follows Pandoc:
+#: no space inside the dollars and no digit after the closing one, so
+#: "costs $5 and $10" stays text. Neither form crosses a blank line.
+INLINE_MATH = re.compile(
+    rb"(?<!\\)\$\$((?:[^$\\\n]|\\.|\n(?![ \t]*\n))+?)\$\$"
+    rb"|(?<![\\$])\$(?![\s$])((?:[^$\\\n]|\\.|\n(?![ \t]*\n))*?[^\s\\$])\$(?![\d$])",
+    re.DOTALL,
+)
+#: Tree nodes whose text is literal: nothing in them is math or a callout.
+LITERAL = frozenset({"fence", "code_block", "code_inline", "html_block",
+                     "html_inline", "autolink"})
 
 
-def _heading_attrs(core_state) -> None:
-    """Move a trailing ``{#id .class}`` of a heading onto the heading."""
-    tokens = core_state.tokens
-    for index, token in enumerate(tokens[:-1]):
-        if token.type != "heading_open":
-            continue
-        inline = tokens[index + 1]
-        match = HEADING_ATTRS.search(inline.content)
-        last = inline.children[-1] if inline.children else None
-        if not match or last is None or last.type != "text":
-            continue
-        inline.content = inline.content[: match.start()]
-        last.content = HEADING_ATTRS.sub("", last.content)
-        for part in match.group(1).split():
-            if part.startswith("#"):
-                token.attrSet("id", part[1:])
+@dataclass
+class Prepared:
+    """The source as the parser sees it, and what was taken out of it."""
+
+    text: str
+    math: list[tuple[str, int]]  # (LaTeX, line)
+    callouts: list[tuple[str, str, int]]  # (kind, title, line)
+
+
+def _prepare(md: Markdown, text: str, state: RenderState) -> Prepared:
+    """Replace callout fences and math by what the parser leaves alone."""
+    prepared = Prepared(text, [], [])
+    if ":::" not in text and "$" not in text:
+        return prepared
+
+    source = text.encode()
+    # Code, raw HTML and autolinks keep their dollars and colons: a first
+    # parse says where they are, and their bytes are masked out of the scan.
+    masked = bytearray(source)
+    for node in md.parser.tree(text).walk():
+        if node.name in LITERAL and node.srcmap:
+            start, end = node.srcmap
+            masked[start:end] = re.sub(rb"[^\n]", b"\x01", source[start:end])
+    masked = bytes(masked)
+
+    edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement)
+    newlines = [m.start() for m in re.finditer(rb"\n", source)]
+    lines = masked.split(b"\n")
+    offset = 0
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        fence = (CALLOUT_FENCE.match(line)
+                 if line.lstrip(b" ").startswith(b":::") else None)
+        display = DISPLAY_START.match(line)
+        if fence:
+            edits.append(_callout_edit(fence, offset, number + 1, prepared, state))
+        elif display:
+            end = _display_end(lines, number, display.end())
+            if end is None:
+                state.error(number + 1, "display math opened with '$$' is never "
+                            "closed; end it with '$$' at the end of a line")
             else:
-                classes = (token.attrGet("class") or "").split() + [part[1:]]
-                token.attrSet("class", " ".join(classes))
+                edits.extend(_display_edits(source, lines, number, end,
+                                            offset, prepared))
+                offset += sum(len(lines[i]) + 1 for i in range(number, end + 1))
+                number = end + 1
+                continue
+        offset += len(line) + 1
+        number += 1
 
-
-def _attach_lines(core_state) -> None:
-    """Give inline children their line: the block's plus the breaks before them."""
-    for token in core_state.tokens:
-        if token.children and token.map:
-            line = token.map[0]
-            for child in token.children:
-                child.meta["line"] = line
-                if child.type in ("softbreak", "hardbreak"):
-                    line += 1
-
-
-def _mark_figures(core_state) -> None:
-    """Mark paragraphs that hold one titled image (or a video) as figures."""
-    tokens = core_state.tokens
-    for index in range(1, len(tokens) - 1):
-        inline = tokens[index]
-        if inline.type != "inline" or tokens[index - 1].type != "paragraph_open":
+    taken = [(start, end) for start, end, _ in edits]
+    for match in INLINE_MATH.finditer(masked):
+        start, end = match.span()
+        if any(s < end and start < e for s, e in taken):
             continue
-        children = [c for c in inline.children or [] if c.type != "softbreak"]
-        if len(children) != 1 or children[0].type != "image":
-            continue
+        display = match.group(1) is not None
+        latex = (match.group(1) if display else match.group(2)).decode()
+        marker = DISPLAY if display else INLINE
+        prepared.math.append((latex, bisect.bisect(newlines, start) + 1))
+        placeholder = f"{marker}{len(prepared.math) - 1}{CLOSE}"
+        edits.append((start, end, placeholder.encode() + b"\n" * latex.count("\n")))
+
+    edits.sort()
+    pieces, last = [], 0
+    for start, end, replacement in edits:
+        pieces += [source[last:start], replacement]
+        last = end
+    pieces.append(source[last:])
+    prepared.text = b"".join(pieces).decode()
+    return prepared
+
+
+def _callout_edit(fence: re.Match, offset: int, line: int, prepared: Prepared,
+                  state: RenderState) -> tuple[int, int, bytes]:
+    """Return the edit that turns a ``:::`` line into a callout comment."""
+    indent, params = fence.group(1), fence.group(2).decode()
+    name, _, title = params.partition(" ")
+    if not name:
+        return offset, offset + fence.end(), indent + "<!--\ue003end-->".encode()
+    if name not in CALLOUTS:
+        state.error(line, f"unknown callout '{name}'; callouts are "
+                    f"{', '.join(CALLOUTS)} (write '::: note')")
+        name = "note"  # so that its closing ':::' is not reported too
+    prepared.callouts.append((name, title.strip(), line))
+    comment = f"<!--\ue003callout {len(prepared.callouts) - 1}-->"
+    return offset, offset + fence.end(), indent + comment.encode()
+
+
+def _display_end(lines: list[bytes], first: int, after: int) -> int | None:
+    """Return the number of the line that closes display math, if one does."""
+    rest = lines[first][after:].rstrip()
+    if rest.endswith(b"$$"):
+        return first
+    for number in range(first + 1, len(lines)):
+        if lines[number].rstrip().endswith(b"$$"):
+            return number
+    return None
+
+
+def _display_edits(source: bytes, lines: list[bytes], first: int, last: int,
+                   offset: int, prepared: Prepared) -> list[tuple[int, int, bytes]]:
+    """Return edits that turn lines ``first`` to ``last`` into one comment."""
+    block = source[offset:offset + sum(len(lines[i]) + 1
+                                       for i in range(first, last + 1)) - 1]
+    indent = DISPLAY_START.match(lines[first]).group(1)
+    latex = block.strip()[2:-2].decode()
+    prepared.math.append((latex, first + 1))
+    comment = f"<!--\ue003math {len(prepared.math) - 1}".encode()
+    # Each line keeps its indent, so a formula inside a list item stays there.
+    kept = [re.match(rb"[ \t]*", lines[i]).group() for i in range(first, last + 1)]
+    kept[0] = indent + comment
+    kept[-1] = (kept[-1] if last > first else kept[0]) + b"-->"
+    if last == first:
+        kept = [kept[-1]]
+    return [(offset, offset + len(block), b"\n".join(kept))]
+
+
+# -- Writing HTML ---------------------------------------------------------
+
+ATTRS = re.compile(r"\{([^{}\n]*)\}")
+#: One part of ``{...}``: ``#id``, ``.class`` or ``key=value`` (maybe quoted).
+ATTR_PART = re.compile(
+    r"""\s*(?:#([\w-]+)|\.([\w-]+)|([\w-]+)=("[^"]*"|'[^']*'|[^\s"'}]+))""")
+HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w-]+)+)\s*\}\s*$")
+INLINE_NODES = frozenset({"text", "text_special", "softbreak", "hardbreak", "em",
+                          "strong", "strikethrough", "code_inline", "link",
+                          "autolink", "image", "html_inline", "footnote_ref",
+                          "footnote_ref_anchor"})
+BLOCK_TAGS = {"blockquote": "blockquote", "thead": "thead", "tbody": "tbody",
+              "trow": "tr"}
+INLINE_TAGS = {"em": "em", "strong": "strong", "strikethrough": "s"}
+
+
+def _escape(text: str) -> str:
+    """Escape text as markdown-it does: ``&``, ``<``, ``>`` and ``"``."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;").replace('"', "&quot;"))
+
+
+def _parse_attrs(text: str) -> dict[str, str] | None:
+    """Return the attributes of ``{#id .class key=value}``, or None."""
+    attrs: dict[str, str] = {}
+    position = 0
+    while position < len(text):
+        part = ATTR_PART.match(text, position)
+        if part is None or part.end() == position:
+            return None if text[position:].strip() else attrs
+        position = part.end()
+        id_, class_, key, value = part.groups()
+        if id_:
+            attrs["id"] = id_
+        elif class_:
+            attrs["class"] = f"{attrs['class']} {class_}" if "class" in attrs else class_
+        else:
+            attrs[key] = value.strip("\"'")
+    return attrs
+
+
+def _attr_html(attrs: dict[str, str]) -> str:
+    return "".join(f' {name}="{_escape(value)}"' for name, value in attrs.items())
+
+
+def _slug(title: str) -> str:
+    """Return a heading id as GitHub makes one: lower case, dashes, no marks."""
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", title.lower().replace(" ", "-"))
+
+
+class _Writer:
+    """Write one document's tree as HTML, in markdown-it's conventions."""
+
+    def __init__(self, tree, prepared: Prepared, state: RenderState):
+        self.tree = tree
+        self.prepared = prepared
+        self.state = state
+        self.out: list[str] = []
+        self.newlines = [m.start() for m in re.finditer(rb"\n", prepared.text.encode())]
+        # Headings get their ids at the end: an explicit {#id} anywhere in the
+        # document is reserved before any id is made from a heading's text.
+        self.headings: list[tuple[int, int, str | None, str, str]] = []
+        self.footnotes: dict[str, int] = {}  # label -> number, in order of use
+        self.references: dict[str, int] = {}  # label -> times referenced
+
+    def document(self) -> str:
+        self.blocks(self.tree.children)
+        self._assign_heading_ids()
+        return "".join(self.out)
+
+    def line(self, node) -> int:
+        """Return the body line (1-based) where ``node`` starts."""
+        srcmap = node.srcmap
+        return bisect.bisect(self.newlines, srcmap[0]) + 1 if srcmap else 1
+
+    # -- Blocks
+
+    def blocks(self, nodes) -> None:
+        """Write sibling blocks: callouts, block attributes, tight-list text."""
+        attrs: dict[str, str] = {}
+        after_text = False
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            index += 1
+            name = node.name
+            if name in INLINE_NODES:  # a tight list item's hidden paragraph
+                self.inline_one(node)
+                after_text = True
+                continue
+            if after_text:
+                self.out.append("\n")
+                after_text = False
+            if name == "html_block" and (marker := COMMENT.match(node.meta["content"])):
+                kind, number = marker.groups()
+                if kind == "math":
+                    latex, line = self.prepared.math[int(number)]
+                    self.out.append(f'<div class="math">{self.math(latex, line, True)}'
+                                    "</div>\n")
+                elif kind == "end":
+                    self.state.error(self.line(node), "':::' closes no callout; "
+                                     "remove it or open one with '::: note'")
+                else:
+                    index = self.callout(nodes, index, int(number))
+                continue
+            if name == "paragraph" and (block := self.block_attrs(node)) is not None:
+                attrs.update(block)
+                continue
+            self.block(node, attrs)
+            attrs = {}
+
+    def callout(self, nodes, index: int, number: int) -> int:
+        """Write the callout opened before ``nodes[index]``; return where it ends."""
+        kind, title, line = self.prepared.callouts[number]
+        depth, end = 1, index
+        while end < len(nodes):
+            marker = (COMMENT.match(nodes[end].meta["content"])
+                      if nodes[end].name == "html_block" else None)
+            if marker and marker.group(1) == "callout":
+                depth += 1
+            elif marker and marker.group(1) == "end":
+                depth -= 1
+                if depth == 0:
+                    break
+            end += 1
+        if end == len(nodes):
+            self.state.warn(line, f"'::: {kind}' is never closed; end the callout "
+                            "with a line of ':::'")
+        label = html.escape(title or CALLOUTS[kind])
+        self.out.append(f'<aside class="callout callout--{kind}">'
+                        f'<p class="callout__title">{label}</p>'
+                        '<div class="callout__body">\n')
+        self.blocks(nodes[index:end])
+        self.out.append("</div></aside>\n")
+        return end + 1
+
+    def block_attrs(self, paragraph, first_only: bool = False) -> dict[str, str] | None:
+        """Return the attributes if ``paragraph`` (or its first line) is ``{...}``."""
+        children = paragraph.children
+        if not children or children[0].name != "text" or (
+                len(children) != 1 and not first_only):
+            return None
+        content = children[0].meta["content"]
+        match = ATTRS.fullmatch(content.strip())
+        return _parse_attrs(match.group(1)) if match else None
+
+    def block(self, node, attrs: dict[str, str]) -> None:
+        name = node.name
+        out = self.out
+        if name == "paragraph":
+            self.paragraph(node, attrs)
+        elif name in ("heading", "lheading"):
+            self.heading(node, attrs)
+        elif name == "fence":
+            self.fence(node)
+        elif name == "code_block":
+            out.append(self.highlight(node.meta["content"], "", self.line(node)))
+        elif name in ("bullet_list", "ordered_list"):
+            tag = "ul" if name == "bullet_list" else "ol"
+            start = node.meta.get("start", 1) if tag == "ol" else 1
+            if start != 1:
+                attrs = {"start": str(start), **attrs}
+            out.append(f"<{tag}{_attr_html(attrs)}>\n")
+            for item in node.children:
+                self.list_item(item)
+            out.append(f"</{tag}>\n")
+        elif name in BLOCK_TAGS:
+            tag = BLOCK_TAGS[name]
+            out.append(f"<{tag}{_attr_html(attrs)}>\n")
+            self.blocks(node.children)
+            out.append(f"</{tag}>\n")
+        elif name == "table":
+            self.table(node, attrs)
+        elif name == "hr":
+            out.append(f"<hr{_attr_html(attrs)}>\n")
+        elif name == "html_block":
+            out.append(node.meta["content"])
+        elif name == "footnote_container":
+            self.footnote_section(node)
+        elif name != "definition":  # link reference definitions print nothing
+            raise ValueError(f"the Markdown writer has no rule for '{name}' nodes")
+
+    def paragraph(self, node, attrs: dict[str, str], tail: str = "") -> None:
+        children = node.children
+        if (len(children) > 2 and children[1].name == "softbreak"
+                and (own := self.block_attrs(node, first_only=True)) is not None):
+            attrs, children = {**attrs, **own}, children[2:]  # {...} on its first line
+        if self.is_figure(children):
+            self.out.append(f"<figure{_attr_html(attrs)}>\n")
+            self.inline(children, figure=True)
+            self.out.append("</figure>\n")
+            return
+        self.out.append(f"<p{_attr_html(attrs)}>")
+        self.inline(children)
+        self.out.append(f"{tail}</p>\n")
+
+    def is_figure(self, children) -> bool:
+        """Say whether a paragraph is one titled image or one video."""
+        if not children or children[0].name != "image":
+            return False
+        for rest in children[1:]:
+            if rest.name == "softbreak":
+                continue
+            if rest.name != "text" or self.leading_attrs(rest.meta["content"])[1].strip():
+                return False
         image = children[0]
-        is_video = Path(image.attrGet("src") or "").suffix.lower() in VIDEO_TYPES
-        if image.attrGet("title") or is_video:
-            tokens[index - 1].meta["figure"] = True
-            tokens[index + 1].meta["figure"] = True
-            image.meta["figure"] = True
+        url = image.meta.get("url", "")
+        return bool(image.meta.get("title")) or (
+            os.path.splitext(url)[1].lower() in VIDEO_TYPES)
 
+    def heading(self, node, attrs: dict[str, str]) -> None:
+        level = node.meta["level"]
+        children = list(node.children)
+        last_text = None
+        if children and children[-1].name == "text":
+            content = children[-1].meta["content"]
+            match = HEADING_ATTRS.search(content)
+            if match:
+                attrs = {**attrs, **(_parse_attrs(match.group(1)) or {})}
+                last_text = content[: match.start()]
+        self.out.append(f"<h{level}")
+        slot = len(self.out)
+        self.out.append("")  # the id attribute, filled in at the end
+        rest = {k: v for k, v in attrs.items() if k != "id"}
+        self.out.append(f"{_attr_html(rest)}>")
+        self.inline(children, last_text=last_text)
+        title = "".join(self.plain(children, last_text, math=False))
+        toc = "".join(self.plain(children, last_text, math=True))
+        self.out.append(f"</h{level}>\n")
+        self.headings.append((slot, level, attrs.get("id"), title, toc))
 
-def _render_paragraph_open(self, tokens, idx, options, env) -> str:
-    if tokens[idx].meta.get("figure"):
-        return "<figure" + self.renderAttrs(tokens[idx]) + ">\n"
-    return self.renderToken(tokens, idx, options, env)
+    def _assign_heading_ids(self) -> None:
+        taken = {explicit for _, _, explicit, _, _ in self.headings if explicit}
+        for slot, level, explicit, title, toc in self.headings:
+            ident = explicit
+            if not ident and 2 <= level <= 4:
+                ident = slug = _slug(title)
+                suffix = 1
+                while ident in taken:
+                    ident = f"{slug}-{suffix}"
+                    suffix += 1
+                taken.add(ident)
+            if ident:
+                self.out[slot] = f' id="{_escape(ident)}"'
+            self.state.headings.append((level, ident or "", toc))
 
+    def plain(self, nodes, last_text: str | None = None, math: bool = True):
+        """Yield the text of inline ``nodes``, as a heading's id is made from."""
+        for index, node in enumerate(nodes):
+            name = node.name
+            if name in ("text", "text_special"):
+                content = node.meta["content"]
+                if last_text is not None and index == len(nodes) - 1:
+                    content = last_text
+                yield PLACEHOLDER.sub(
+                    lambda m: self.prepared.math[int(m.group(2))][0] if math else "",
+                    content)
+            elif name in ("code_inline", "em", "strong", "strikethrough", "link"):
+                yield from self.plain(node.children, math=math)
 
-def _render_paragraph_close(self, tokens, idx, options, env) -> str:
-    if tokens[idx].meta.get("figure"):
-        return "</figure>\n"
-    return self.renderToken(tokens, idx, options, env)
+    def list_item(self, item) -> None:
+        children = item.children
+        # A loose item's first child is a block and starts on its own line;
+        # a tight item's text follows <li> directly.
+        opens_block = bool(children) and children[0].name not in INLINE_NODES
+        self.out.append("<li>\n" if opens_block else "<li>")
+        self.blocks(children)
+        self.out.append("</li>\n")
 
+    def fence(self, node) -> None:
+        meta = node.meta
+        info = meta.get("info", "").strip()
+        lang = info.split(maxsplit=1)[0] if info else ""
+        line = self.line(node)
+        state = self.state
+        if lang in state.widget_kinds and state.widget_hook is not None:
+            self.out.append(state.widget_hook(lang, meta["content"],
+                                              line + state.line_offset - 1, state))
+            return
+        self.out.append(self.highlight(meta["content"], lang, line))
 
-def _render_heading_open(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    text = "".join(
-        child.content
-        for child in tokens[idx + 1].children or []
-        if child.type in ("text", "code_inline", "math_inline")
-    )
-    _state(env).headings.append((int(token.tag[1]), token.attrGet("id") or "", text))
-    return self.renderToken(tokens, idx, options, env)
+    def highlight(self, code: str, lang: str, line: int) -> str:
+        state = self.state
+        if not _has_lexer(lang):
+            close = difflib.get_close_matches(lang, sorted(state.widget_kinds), n=1)
+            if close:
+                state.error(line, f"unknown widget '{lang}'; did you mean '{close[0]}'? "
+                            f"Widgets are: {', '.join(sorted(state.widget_kinds))}")
+            else:
+                state.warn(line, f"no syntax highlighting for language '{lang}'; "
+                           "use a Pygments lexer name such as python, bash or json")
+            lang = "text"
+        return _highlighted(code, lang)
 
+    def table(self, node, attrs: dict[str, str]) -> None:
+        # The wrapper scrolls wide tables on phones; tabindex lets keyboard
+        # users scroll it too. Alignment becomes a class: the site's CSP
+        # forbids style attributes.
+        out = self.out
+        aligns = node.meta.get("alignments", [])
+        out.append(f'<div class="table-wrap" tabindex="0">\n<table{_attr_html(attrs)}>\n')
+        for section in node.children:
+            cell_tag = "th" if section.name == "thead" else "td"
+            out.append(f"<{BLOCK_TAGS[section.name]}>\n")
+            for row in section.children:
+                out.append("<tr>\n")
+                for column, cell in enumerate(row.children):
+                    align = aligns[column] if column < len(aligns) else "none"
+                    klass = f' class="align-{align}"' if align != "none" else ""
+                    out.append(f"<{cell_tag}{klass}>")
+                    self.inline(cell.children)
+                    out.append(f"</{cell_tag}>\n")
+                out.append("</tr>\n")
+            out.append(f"</{BLOCK_TAGS[section.name]}>\n")
+        out.append("</table>\n</div>\n")
 
-def _render_footnotes_open(self, tokens, idx, options, env) -> str:
-    # A heading gives the section a name for screen readers and the checker.
-    return ('<hr class="footnotes-sep">\n<section class="footnotes" '
-            'aria-labelledby="footnotes-title">\n<h2 id="footnotes-title" '
-            'class="footnotes__title">Notes</h2>\n<ol class="footnotes-list">\n')
+    def footnote_section(self, node) -> None:
+        definitions = sorted(
+            (self.footnotes[d.meta["label"]], d) for d in node.children
+            if d.meta.get("label") in self.footnotes)
+        if not definitions:
+            return
+        # A heading gives the section a name for screen readers and the checker.
+        self.out.append('<hr class="footnotes-sep">\n<section class="footnotes" '
+                        'aria-labelledby="footnotes-title">\n'
+                        '<h2 id="footnotes-title" class="footnotes__title">Notes</h2>\n'
+                        '<ol class="footnotes-list">\n')
+        for number, definition in definitions:
+            label = definition.meta["label"]
+            backrefs = "".join(
+                f' <a href="#fnref{number}{f":{j}" if j else ""}" '
+                'class="footnote-backref">\u21a9\ufe0e</a>'
+                for j in range(self.references[label]))
+            self.out.append(f'<li id="fn{number}" class="footnote-item">')
+            children = definition.children
+            if children and children[-1].name == "paragraph":
+                self.blocks(children[:-1])
+                self.paragraph(children[-1], {}, tail=backrefs)
+            else:
+                self.blocks(children)
+                self.out.append(backrefs)
+            self.out.append("</li>\n")
+        self.out.append("</ol>\n</section>\n")
 
+    # -- Inline
 
-def _render_table_open(self, tokens, idx, options, env) -> str:
-    # The wrapper scrolls wide tables on phones; tabindex lets keyboard
-    # users scroll it too.
-    return '<div class="table-wrap" tabindex="0">\n' + self.renderToken(
-        tokens, idx, options, env
-    )
+    def leading_attrs(self, content: str) -> tuple[dict[str, str] | None, str]:
+        """Split ``{...}`` off the start of ``content``: (attributes, the rest)."""
+        if not content.startswith("{"):
+            return None, content
+        match = ATTRS.match(content)
+        attrs = _parse_attrs(match.group(1)) if match else None
+        return (attrs, content[match.end():]) if attrs is not None else (None, content)
 
+    def inline(self, nodes, figure: bool = False, last_text: str | None = None) -> None:
+        """Write inline ``nodes``, each with the ``{...}`` that follows it."""
+        count = len(nodes)
+        skip_text = None  # the rest of a text node whose {attrs} were taken
+        for index, node in enumerate(nodes):
+            name = node.name
+            if name == "text":
+                content = node.meta["content"] if skip_text is None else skip_text
+                skip_text = None
+                if last_text is not None and index == count - 1:
+                    content = last_text
+                self.text(content, node)
+                continue
+            skip_text = None
+            attrs: dict[str, str] = {}
+            if (name in ("image", "link", "code_inline") and index + 1 < count
+                    and nodes[index + 1].name == "text"):
+                found, rest = self.leading_attrs(nodes[index + 1].meta["content"])
+                if found is not None:
+                    attrs, skip_text = found, rest
+            if figure and name == "softbreak":
+                continue
+            self.inline_one(node, attrs, figure)
 
-def _render_cell_open(self, tokens, idx, options, env) -> str:
-    # Column alignment becomes a class: the site's CSP forbids style attributes.
-    token = tokens[idx]
-    style = token.attrs.pop("style", None)
-    if style:
-        token.attrSet("class", "align-" + str(style).split(":")[1])
-    return self.renderToken(tokens, idx, options, env)
+    def inline_one(self, node, attrs: dict[str, str] | None = None,
+                   figure: bool = False) -> None:
+        name = node.name
+        out = self.out
+        if name == "text":
+            self.text(node.meta["content"], node)
+        elif name == "text_special":
+            out.append(_escape(node.meta["content"]))
+        elif name == "softbreak":
+            out.append("\n")
+        elif name == "hardbreak":
+            out.append("<br>\n")
+        elif name in INLINE_TAGS:
+            tag = INLINE_TAGS[name]
+            out.append(f"<{tag}>")
+            self.inline(node.children)
+            out.append(f"</{tag}>")
+        elif name == "code_inline":
+            code = "".join(child.meta["content"] for child in node.children)
+            out.append(f"<code{_attr_html(attrs or {})}>{_escape(code)}</code>")
+        elif name in ("link", "autolink"):
+            self.link(node, attrs or {})
+        elif name == "image":
+            out.append(self.image(node, attrs or {}, figure))
+        elif name == "html_inline":
+            out.append(node.meta["content"])
+        elif name == "footnote_ref":
+            label = node.meta["label"]
+            number = self.footnotes.setdefault(label, len(self.footnotes) + 1)
+            sub = self.references.get(label, 0)
+            self.references[label] = sub + 1
+            ref = f"{number}:{sub}" if sub else f"{number}"
+            out.append(f'<sup class="footnote-ref"><a href="#fn{number}" '
+                       f'id="fnref{ref}">[{ref}]</a></sup>')
+        elif name != "footnote_ref_anchor":  # the writer adds back-references itself
+            raise ValueError(f"the Markdown writer has no rule for '{name}' nodes")
 
+    def text(self, content: str, node) -> None:
+        if CLOSE not in content:
+            self.out.append(_escape(content))
+            return
+        position = 0
+        for match in PLACEHOLDER.finditer(content):
+            self.out.append(_escape(content[position:match.start()]))
+            latex, line = self.prepared.math[int(match.group(2))]
+            display = match.group(1) == DISPLAY
+            mathml = self.math(latex, line, display)
+            self.out.append(f'<div class="math">{mathml}</div>\n' if display else mathml)
+            position = match.end()
+        self.out.append(_escape(content[position:]))
 
-def _render_table_close(self, tokens, idx, options, env) -> str:
-    return self.renderToken(tokens, idx, options, env) + "</div>\n"
+    def math(self, latex: str, line: int, display: bool) -> str:
+        try:
+            return to_mathml(latex, display=display)
+        except MathError as error:
+            self.state.error(line, str(error))
+            return f"<code>{html.escape(latex)}</code>"
 
+    def restore(self, text: str) -> str:
+        """Put the LaTeX back where a placeholder stands in plain text."""
+        if CLOSE not in text:
+            return text
+        return PLACEHOLDER.sub(
+            lambda m: "$" * (1 + (m.group(1) == DISPLAY)) + self.prepared.math[
+                int(m.group(2))][0] + "$" * (1 + (m.group(1) == DISPLAY)), text)
 
-def _render_link_open(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    href = token.attrGet("href") or ""
-    _state(env).links.append((href, _state(env).line(token)))
-    if EXTERNAL.match(href) and not href.startswith("mailto:"):
-        token.attrSet("rel", "noopener")
-    return self.renderToken(tokens, idx, options, env)
+    def link(self, node, attrs: dict[str, str]) -> None:
+        href = self.restore(node.meta.get("url", ""))
+        self.state.links.append((href, self.line(node) + self.state.line_offset - 1))
+        tag = f'<a href="{_escape(href)}"'
+        if "title" in node.meta:
+            tag += f' title="{_escape(self.restore(node.meta["title"]))}"'
+        if EXTERNAL.match(href) and not href.startswith("mailto:"):
+            attrs = {**attrs, "rel": attrs.get("rel", "noopener")}
+        self.out.append(tag + _attr_html(attrs) + ">")
+        if node.name == "autolink":
+            self.out.append(_escape(node.children[0].meta["content"]))
+        else:
+            self.inline(node.children)
+        self.out.append("</a>")
+
+    def alt_text(self, nodes) -> str:
+        """Return the plain text of an image's description, as CommonMark says."""
+        parts = []
+        for node in nodes:
+            name = node.name
+            if name in ("text", "text_special", "html_inline"):
+                parts.append(self.restore(node.meta["content"]))
+            elif name in ("softbreak", "hardbreak"):
+                parts.append("\n")
+            elif name == "footnote_ref":
+                continue
+            else:
+                parts.append(self.alt_text(node.children))
+        return "".join(parts)
+
+    def image(self, node, attrs: dict[str, str], figure: bool) -> str:
+        state = self.state
+        line = self.line(node)
+        src = self.restore(node.meta.get("url", ""))
+        alt = self.alt_text(node.children)
+        title = self.restore(node.meta.get("title", ""))
+        if os.path.splitext(src)[1].lower() in VIDEO_TYPES:
+            return _video(src, alt, title, attrs, line, state)
+
+        markup = f' src="{html.escape(src)}" alt="{html.escape(alt)}"'
+        markup += _size_attrs(state, line, src)
+        for name, value in attrs.items():
+            if name not in ("src", "alt", "title"):
+                markup += f' {name}="{html.escape(str(value))}"'
+        image = f'<img{markup} loading="lazy" decoding="async">'
+        if figure:
+            caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
+            return image + caption
+        if title:
+            image = image.replace("<img", f'<img title="{html.escape(title)}"', 1)
+        return image
 
 
 def _local_file(src: str) -> bool:
     return bool(src) and not EXTERNAL.match(src) and not src.startswith(("/", "#"))
 
 
-def _size_attrs(state: RenderState, token: Token, src: str) -> str:
+def _size_attrs(state: RenderState, line: int, src: str) -> str:
     """Return ``width``/``height`` attributes read from a local image file."""
     if not _local_file(src):
         return ""
     path = state.path.parent / src
     if not path.is_file():
-        state.error(token, f"image '{src}' not found next to {state.path.name}; "
+        state.error(line, f"image '{src}' not found next to {state.path.name}; "
                     "put the file there or correct the path")
         return ""
-    state.files.append((src, state.line(token)))
+    state.files.append((src, line + state.line_offset - 1))
     try:
         width, height = imagesize.get(path)
     except ValueError:
         width = height = -1
     if width <= 0 or height <= 0:
-        state.warn(token, f"cannot read the size of '{src}'; the page may jump "
+        state.warn(line, f"cannot read the size of '{src}'; the page may jump "
                    "while it loads. Re-save it as PNG, JPEG, WebP or SVG "
                    "with width and height")
         return ""
     return f' width="{int(width)}" height="{int(height)}"'
 
 
-def _render_image(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    state = _state(env)
-    src = token.attrGet("src") or ""
-    alt = self.renderInlineAsText(token.children or [], options, env)
-    title = token.attrGet("title") or ""
-    if Path(src).suffix.lower() in VIDEO_TYPES:
-        return _render_video(token, src, alt, title, state)
-
-    attrs = f' src="{html.escape(src)}" alt="{html.escape(alt)}"'
-    attrs += _size_attrs(state, token, src)
-    for name, value in token.attrs.items():
-        if name not in ("src", "alt", "title"):
-            attrs += f' {name}="{html.escape(str(value))}"'
-    image = f'<img{attrs} loading="lazy" decoding="async">'
-    if token.meta.get("figure"):
-        caption = f"<figcaption>{html.escape(title)}</figcaption>" if title else ""
-        return image + caption
-    if title:
-        image = image.replace("<img", f'<img title="{html.escape(title)}"', 1)
-    return image
-
-
-def _render_video(token, src: str, alt: str, title: str, state: RenderState) -> str:
+def _video(src: str, alt: str, title: str, attrs: dict[str, str], line: int,
+           state: RenderState) -> str:
     if _local_file(src):
         if not (state.path.parent / src).is_file():
-            state.error(token, f"video '{src}' not found next to {state.path.name}; "
+            state.error(line, f"video '{src}' not found next to {state.path.name}; "
                         "put the file there or correct the path")
         else:
-            state.files.append((src, state.line(token)))
-    poster = token.attrGet("poster")
-    attrs = ' controls preload="metadata"'
+            state.files.append((src, line + state.line_offset - 1))
+    poster = attrs.get("poster")
+    markup = ' controls preload="metadata"'
     if poster:
-        attrs += f' poster="{html.escape(str(poster))}"'
-        attrs += _size_attrs(state, token, str(poster))
+        markup += f' poster="{html.escape(str(poster))}"'
+        markup += _size_attrs(state, line, str(poster))
     elif not alt:
-        state.warn(token, f"video '{src}' has neither poster nor description; "
+        state.warn(line, f"video '{src}' has neither poster nor description; "
                    "add {poster=still.jpg} and alt text")
-    kind = VIDEO_TYPES[Path(src).suffix.lower()]
+    kind = VIDEO_TYPES[os.path.splitext(src)[1].lower()]
     label = f' aria-label="{html.escape(alt)}"' if alt else ""
     fallback = f'<a href="{html.escape(src)}">Download the video</a>'
     caption = f"<figcaption>{html.escape(title or alt)}</figcaption>" if (
         title or alt) else ""
-    return (f'<video{attrs}{label}><source src="{html.escape(src)}" type="{kind}">'
+    return (f'<video{markup}{label}><source src="{html.escape(src)}" type="{kind}">'
             f"{fallback}</video>{caption}")
 
+
+# -- Highlighting ---------------------------------------------------------
 
 #: Folder where highlighted code blocks are kept between builds, or None.
 #: Building a Pygments lexer compiles its regular expressions (about 80 ms
@@ -319,7 +808,7 @@ def _render_video(token, src: str, alt: str, title: str, state: RenderState) -> 
 highlight_cache: Path | None = None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _has_lexer(lang: str) -> bool:
     try:
         find_lexer_class_by_name(lang or "text")
@@ -328,7 +817,7 @@ def _has_lexer(lang: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lexer(lang: str):
     return get_lexer_by_name(lang or "text")
 
@@ -350,60 +839,3 @@ def _highlighted(code: str, lang: str) -> str:
     temporary.write_text(markup, encoding="utf-8")
     os.replace(temporary, path)
     return markup
-
-
-def _highlight(code: str, lang: str, state: RenderState, token: Token) -> str:
-    if not _has_lexer(lang):
-        close = difflib.get_close_matches(lang, sorted(state.widget_kinds), n=1)
-        if close:
-            state.error(token, f"unknown widget '{lang}'; did you mean '{close[0]}'? "
-                        f"Widgets are: {', '.join(sorted(state.widget_kinds))}")
-        else:
-            state.warn(token, f"no syntax highlighting for language '{lang}'; "
-                       "use a Pygments lexer name such as python, bash or json")
-        lang = "text"
-    return _highlighted(code, lang)
-
-
-def _render_fence(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    state = _state(env)
-    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-    if lang in state.widget_kinds and state.widget_hook is not None:
-        return state.widget_hook(lang, token.content, state.line(token), state)
-    return _highlight(token.content, lang, state, token)
-
-
-def _render_code_block(self, tokens, idx, options, env) -> str:
-    return _highlight(tokens[idx].content, "", _state(env), tokens[idx])
-
-
-def _is_callout(params: str, markup: str) -> bool:
-    return params.strip().split(" ", 1)[0] in CALLOUTS
-
-
-def _render_callout(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    if token.nesting != 1:
-        return "</div></aside>\n"
-    name, _, title = token.info.strip().partition(" ")
-    label = title.strip() or CALLOUTS[name]
-    return (f'<aside class="callout callout--{name}">'
-            f'<p class="callout__title">{html.escape(label)}</p>'
-            '<div class="callout__body">\n')
-
-
-def _math(token: Token, env, display: bool) -> str:
-    try:
-        return to_mathml(token.content, display=display)
-    except MathError as error:
-        _state(env).error(token, str(error))
-        return f"<code>{html.escape(token.content)}</code>"
-
-
-def _render_math_inline(self, tokens, idx, options, env) -> str:
-    return _math(tokens[idx], env, display=False)
-
-
-def _render_math_block(self, tokens, idx, options, env) -> str:
-    return f'<div class="math">{_math(tokens[idx], env, display=True)}</div>\n'

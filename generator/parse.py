@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup
 
+from generator import markdown
 from generator.config import SiteConfig
 from generator.errors import Problems
 from generator.load import Source
-from generator import markdown
 from generator.markdown import RenderState, create_markdown, render
 from generator.widgets import WidgetError, WidgetUse, load_fresh, make_use
 from precompute.tasks import Widget
@@ -168,14 +168,13 @@ def find_widget_uses(parser: Parser, source: Source) -> list[WidgetUse]:
     """
     uses = []
     counts: dict[str, int] = {}
-    for token in parser.md.parse(source.body):
-        kind = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
-        if token.type != "fence" or kind not in parser.widgets:
+    for info, content, line in markdown.fences(parser.md, source.body):
+        kind = info.strip().split(maxsplit=1)[0] if info.strip() else ""
+        if kind not in parser.widgets:
             continue
         counts[kind] = counts.get(kind, 0) + 1
-        line = token.map[0] + source.body_line
-        use = parser.widget_use(source, kind, token.content, line, counts[kind],
-                                require_data=False)
+        use = parser.widget_use(source, kind, content, line + source.body_line - 1,
+                                counts[kind], require_data=False)
         if use is not None:
             uses.append(use)
     return uses
