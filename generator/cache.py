@@ -254,6 +254,11 @@ def store(objects: Path, sha: str, content: bytes) -> None:
     os.replace(temporary, target)
 
 
+def key_of(*parts: str) -> str:
+    """Return a sha256 over string ``parts``: the per-source keys, in one update."""
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
+
+
 def combine(*parts) -> str:
     """Return a sha256 over ``parts`` (strings, or iterables of strings)."""
     digest = hashlib.sha256()

@@ -43,6 +43,10 @@ def make_handler(site: Path, on_reload: Callable | None = None):
     """
 
     class Handler(SimpleHTTPRequestHandler):
+        # Headers and body go out in separate writes; with Nagle's algorithm
+        # the body waits for the client's delayed ACK, 40 ms per response.
+        disable_nagle_algorithm = True
+
         def log_message(self, format, *args):
             log.debug("%s %s", self.address_string(), format % args)
 

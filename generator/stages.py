@@ -23,7 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from generator.assets import Assets, collect_assets
-from generator.cache import Cache, combine
+from generator.cache import Cache, combine, key_of
 from generator.config import SiteConfig
 from generator.errors import Problems
 from generator.jobs import Job, Setup, run_jobs
@@ -97,7 +97,7 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
 
 def parse_key(keys: Keys, inputs, relative: str, data: list[str]) -> str:
     """Key of one source: the parse key, its own bytes, its widget data."""
-    return combine(keys.parse, relative, inputs.files[relative], data)
+    return key_of(keys.parse, relative, inputs.files[relative], *data)
 
 
 def _data_by_slug(inputs) -> dict[str, list[str]]:
@@ -124,7 +124,11 @@ def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
 
 
 def load_stage(config, inputs, cache, keys, problems, drafts):
-    """Return (sources, {path: cached Record}, {path: load warnings})."""
+    """Return (sources, {parse key: cached Record}, {parse key: load warnings}).
+
+    The dictionaries are keyed by parse key, which is unique per source and,
+    unlike a Path, costs nothing to hash.
+    """
     sources, cached, warnings = [], {}, {}
     content = config.content_dir
     data = _data_by_slug(inputs)
@@ -139,12 +143,11 @@ def load_stage(config, inputs, cache, keys, problems, drafts):
         record = cache.records.get(key)
         if _record_valid(record, keys, inputs, cache):
             source = record.source
-            cached[source.path] = record
+            cached[key] = record
         else:
-            path = config.root / relative
             before = len(problems.items)
-            source = read_source(path, content, problems)
-            warnings[path] = [p for p in problems.items[before:] if p.warning]
+            source = read_source(config.root / relative, content, problems)
+            warnings[key] = [p for p in problems.items[before:] if p.warning]
         if source is not None:
             source.key = key
             sources.append(source)
@@ -165,25 +168,27 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
     """Parse what changed and render every post and page whose inputs changed."""
     posts = sorted((s for s in sources if s.kind == "post"),
                    key=lambda s: (s.date, s.slug), reverse=True)
+    # What a post page shows of its neighbours, newer first.
+    shown = [f"{s.url}\x1f{s.title}" for s in posts]
     neighbours = {}
     for index, source in enumerate(posts):
         newer = posts[index - 1] if index > 0 else None
         older = posts[index + 1] if index + 1 < len(posts) else None
-        neighbours[source.path] = (newer, older)
+        neighbours[source.key] = (newer, older, shown[index - 1] if newer else "",
+                                  shown[index + 1] if older else "")
 
     jobs, records, reused = [], {}, {}
     for source in sources:
-        output = source.url.lstrip("/") + "index.html"
-        newer, older = neighbours.get(source.path, (None, None))
+        output = source.url[1:] + "index.html"
+        newer, older, *shows = neighbours.get(source.key, (None, None, "", ""))
         # Page key: render environment, the source's parse key, neighbours.
-        page_key = combine(keys.render, source.key, [
-            (n.url, n.title) if n else "" for n in (newer, older)])
-        record = cached.get(source.path)
+        page_key = key_of(keys.render, source.key, *shows)
+        record = cached.get(source.key)
         known = cache.index.outputs.get(output)
         if record is not None and known and (
                 cache.index.render_keys.get(output) == page_key) and (
                 cache.has(known.sha256)):
-            records[source.path] = record
+            records[source.key] = record
             reused[output] = (page_key, known.sha256)
             continue
         jobs.append((page_key, Job(source, source.key, record, _neighbour(newer),
@@ -198,15 +203,15 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
         record = result.record
         if job.record is None:
             site.parsed_keys.add(record.key)
-            record.warnings = load_warnings.get(job.source.path, []) + record.warnings
-        records[job.source.path] = record
+            record.warnings = load_warnings.get(job.key, []) + record.warnings
+        records[job.key] = record
         _set(site, cache, job.output, page_key, result.page_sha)
 
     for output, (page_key, sha) in reused.items():
         _set(site, cache, output, page_key, sha)
-    ordered = [records[s.path] for s in sources if s.path in records]
+    ordered = [records[s.key] for s in sources if s.key in records]
     for record in ordered:
-        if record.source.path in cached:
+        if record.key in cached:
             problems.items.extend(record.warnings)
         site.objects.add(record.html_sha)
         site.objects.update(sha for _, sha in record.data)
