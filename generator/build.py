@@ -115,8 +115,7 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
     cache.index.out = str(out)
     cache.index.warnings = problems.warnings
     cache.index.links_key = links_key
-    cache.remember(site.posts + site.pages)
-    cache.collect_garbage(site.objects)
+    cache.remember(site.posts + site.pages, site.objects)
     if save:
         cache.save()
 

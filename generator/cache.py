@@ -110,6 +110,7 @@ class Cache:
         self._scan_started_ns = time.time_ns()
         self._records: Records | None = None
         self._present: set[str] | None = None  # names in the object store
+        self._in_use: set[str] | None = None  # objects the last good build uses
 
     @property
     def records(self) -> Records:
@@ -146,13 +147,16 @@ class Cache:
         self._scan_started_ns = time.time_ns()
         self._present = None
 
-    def remember(self, records: list) -> None:
-        """Keep ``records`` (those of a good build) for the next builds."""
+    def remember(self, records: list, objects: set[str]) -> None:
+        """Keep a good build's ``records`` and note the ``objects`` it uses."""
         self._records = self.records.keep(records)
+        self._in_use = objects
         self.saved = False
 
     def save(self) -> None:
-        """Write the records, then the index, each atomically."""
+        """Drop unused objects, then write the records and the index atomically."""
+        if self._in_use is not None:
+            self.collect_garbage(self._in_use)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.index.scanned_ns = self._scan_started_ns
         if self._records is not None:
