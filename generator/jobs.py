@@ -11,7 +11,6 @@ only the small :class:`~generator.parse.Record` and the page's checksum.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -149,6 +148,8 @@ def run_jobs(jobs: list[Job], setup: Setup, processes: int | None = None
         worker = Worker(setup)
         yield from (worker.run(job) for job in jobs)
         return
+
+    import multiprocessing  # only builds with many jobs pay for importing it
 
     # fork shares the already imported modules with the workers, which
     # makes the pool start in milliseconds instead of re-importing.

@@ -158,3 +158,178 @@ def test_a_pruned_object_store_is_rebuilt_from_the_sources(project, tmp_path):
     build(project)
 
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def _add_post(project, slug: str, title: str = "Third") -> Path:
+    post = project / f"content/posts/{slug}/index.md"
+    post.parent.mkdir()
+    post.write_text(f"---\ntitle: {title}\ndate: 2026-05-01\ntags: [new]\n---\nHi.\n")
+    return post
+
+
+def _edit_body(project):
+    post = project / "content/posts/second-post/index.md"
+    post.write_text(post.read_text().replace("Nothing more", "Something more"))
+    return {post}
+
+
+def _new_post_reported_as_file(project):
+    return {_add_post(project, "third-post")}
+
+
+def _new_folder_moved_in(project, tmp_path):
+    # A folder moved in is reported once, as the folder, not file by file.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "index.md").write_text(
+        "---\ntitle: Moved in\ndate: 2026-05-02\n---\nHello.\n")
+    target = project / "content/posts/moved-in"
+    shutil.move(outside, target)
+    return {target}
+
+
+def _deleted_file_and_folder(project):
+    folder = project / "content/posts/extra-post"
+    shutil.rmtree(folder)
+    return {folder / "index.md", folder}
+
+
+def _deleted_folder_reported_alone(project):
+    folder = project / "content/posts/extra-post"
+    shutil.rmtree(folder)
+    return {folder}
+
+
+def _renamed_post(project):
+    old = project / "content/posts/extra-post"
+    new = project / "content/posts/renamed-post"
+    old.rename(new)
+    return {old, new}
+
+
+def _template(project):
+    path = project / "templates/404.html"
+    path.write_text(path.read_text().replace("There is no page", "Nothing lives"))
+    return {path}
+
+
+def _stylesheet(project):
+    path = project / "static/css/site.css"
+    path.write_text(path.read_text().replace("--radius: 8px;", "--radius: 6px;"))
+    return {path}
+
+
+def _site_toml(project):
+    path = project / "site.toml"
+    path.write_text(path.read_text().replace("Fixture Site", "Renamed Site"))
+    return {path}
+
+
+def _editor_swap_file_beside_an_edit(project):
+    changed = _edit_body(project)
+    swap = project / "content/posts/second-post/.index.md.swp"
+    swap.write_text("not Markdown")
+    return changed | {swap}
+
+
+def _path_outside_the_inputs(project):
+    # Not attributable to an input: the build scans everything instead.
+    (project / "notes.txt").write_text("scratch")
+    unreported = _edit_body(project)
+    assert unreported
+    return {project / "notes.txt"}
+
+
+RESCANS = {
+    "a post's body": lambda project, tmp_path: _edit_body(project),
+    "a new post, reported as its file": lambda p, t: _new_post_reported_as_file(p),
+    "a new folder moved in": _new_folder_moved_in,
+    "a deleted post, file and folder": lambda p, t: _deleted_file_and_folder(p),
+    "a deleted folder, reported alone": lambda p, t: _deleted_folder_reported_alone(
+        p),
+    "a renamed post folder": lambda p, t: _renamed_post(p),
+    "a template": lambda p, t: _template(p),
+    "the stylesheet": lambda p, t: _stylesheet(p),
+    "site.toml": lambda p, t: _site_toml(p),
+    "an editor's swap file": lambda p, t: _editor_swap_file_beside_an_edit(p),
+    "a path outside the inputs": lambda p, t: _path_outside_the_inputs(p),
+}
+
+
+@pytest.mark.parametrize("case", RESCANS, ids=list(RESCANS))
+def test_a_rebuild_of_the_paths_a_watcher_reports_matches_a_clean_build(
+        project, tmp_path, case):
+    from generator.build import scan_inputs
+    from generator.cache import Cache
+    from generator.config import load_config
+
+    _add_post(project, "extra-post", title="Extra")  # one that nothing links to
+    cache = Cache(project / ".cache/build")
+    build(project, cache=cache, save=False)
+    changed = RESCANS[case](project, tmp_path)
+
+    build(project, cache=cache, changed=changed, save=False)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+    # The same inputs in the same order as a full scan, or the next full
+    # scan would rebuild what it need not.
+    full = scan_inputs(load_config(project), Cache(tmp_path / "scratch"))
+    assert list(cache.inputs.files.items()) == list(full.files.items())
+
+
+def test_a_full_scan_catches_a_change_the_watcher_missed(project, tmp_path):
+    from generator.cache import Cache
+
+    cache = Cache(project / ".cache/build")
+    build(project, cache=cache, save=False)
+    _template(project)  # never reported
+    build(project, cache=cache, changed=_edit_body(project), save=False)
+
+    build(project, cache=cache)  # what serve runs when the author pauses
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_a_cache_saved_after_unsaved_rebuilds_serves_the_next_build(project,
+                                                                     tmp_path):
+    from generator.cache import Cache
+
+    cache = Cache(project / ".cache/build")
+    build(project, cache=cache)
+    build(project, cache=cache, changed=_edit_body(project), save=False)
+    build(project, cache=cache, changed=_new_post_reported_as_file(project),
+          save=False)
+    build(project, cache=cache)
+
+    assert build(project).written == 0  # a fresh process, the saved cache
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_an_unsaved_cache_leaves_the_last_saved_one_usable(project, tmp_path):
+    from generator.cache import Cache
+
+    cache = Cache(project / ".cache/build")
+    build(project, cache=cache)
+    build(project, cache=cache, changed=_edit_body(project), save=False)
+    # serve stopped before it saved: the cache on disk is a build behind.
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_records_and_an_index_from_different_builds_give_clean_bytes(project,
+                                                                    tmp_path):
+    index = project / ".cache/build/index.pickle"
+    build(project)
+    older = index.read_bytes()
+    _edit_body(project)
+    build(project)
+    index.write_bytes(older)  # as if the build had stopped between the files
+    (project / "content/posts/second-post/index.md").write_text(
+        (project / "content/posts/second-post/index.md").read_text().replace(
+            "Something more", "Nothing more"))
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
