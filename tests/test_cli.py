@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from generator.build import build
 from generator.cli import main
+from support import tree_bytes
 
 
 def test_new_scaffolds_a_draft_bundle_that_builds(project, capsys):
@@ -93,6 +95,40 @@ def test_serve_rebuilds_on_save_and_tells_the_browser_to_reload(project):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_saves_a_cache_that_the_next_build_can_trust(project, tmp_path):
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(project), "serve",
+         "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    index = project / ".cache/build/index.pickle"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base}/posts/second-post/")
+        events = urllib.request.urlopen(f"{base}/__reload", timeout=20)
+        events.readline()
+        events.readline()
+        saved = index.stat().st_mtime_ns
+        post = project / "content/posts/second-post/index.md"
+        post.write_text(post.read_text().replace("A short post", "An edited post"))
+        events.readline()  # rebuilt; the cache is saved once the author pauses
+        deadline = time.monotonic() + 20
+        while index.stat().st_mtime_ns == saved:
+            assert time.monotonic() < deadline, "serve never saved its cache"
+            time.sleep(0.1)
+        events.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".cache", "public"))
+
+    result = build(project, dev_reload=True)
+
+    assert result.written == 0
+    assert tree_bytes(project / "public") == tree_bytes(
+        build(copy, dev_reload=True).out)
 
 
 def test_production_pages_do_not_load_the_reload_script(project):
