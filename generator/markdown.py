@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import functools
-import hashlib
 import html
 import os
 import re
@@ -38,19 +36,14 @@ from pathlib import Path
 
 import imagesize
 import markdown_it_pyrs
-import pygments
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import find_lexer_class_by_name, get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from generator.errors import Problems
+from generator.highlight import has_lexer, highlighted
 from generator.mathml import MathError, to_mathml
 
 CALLOUTS = {"note": "Note", "key": "Key point", "warning": "Warning"}
 VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg"}
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
-FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 #: ``widget_hook(kind, body, line, state)`` returns the widget's HTML.
 WidgetHook = Callable[[str, str, int, "RenderState"], str]
@@ -535,7 +528,7 @@ class _Writer:
 
     def highlight(self, code: str, lang: str, line: int) -> str:
         state = self.state
-        if not _has_lexer(lang):
+        if not has_lexer(lang):
             close = difflib.get_close_matches(lang, sorted(state.widget_kinds), n=1)
             if close:
                 state.error(line, f"unknown widget '{lang}'; did you mean '{close[0]}'? "
@@ -544,7 +537,7 @@ class _Writer:
                 state.warn(line, f"no syntax highlighting for language '{lang}'; "
                            "use a Pygments lexer name such as python, bash or json")
             lang = "text"
-        return _highlighted(code, lang)
+        return highlighted(code, lang)
 
     def table(self, node, attrs: dict[str, str]) -> None:
         # The wrapper scrolls wide tables on phones; tabindex lets keyboard
@@ -798,44 +791,3 @@ def _video(src: str, alt: str, title: str, attrs: dict[str, str], line: int,
         title or alt) else ""
     return (f'<video{markup}{label}><source src="{html.escape(src)}" type="{kind}">'
             f"{fallback}</video>{caption}")
-
-
-# -- Highlighting ---------------------------------------------------------
-
-#: Folder where highlighted code blocks are kept between builds, or None.
-#: Building a Pygments lexer compiles its regular expressions (about 80 ms
-#: for Python's), which would dominate rebuilding one edited post.
-highlight_cache: Path | None = None
-
-
-@functools.cache
-def _has_lexer(lang: str) -> bool:
-    try:
-        find_lexer_class_by_name(lang or "text")
-    except ClassNotFound:
-        return False
-    return True
-
-
-@functools.cache
-def _lexer(lang: str):
-    return get_lexer_by_name(lang or "text")
-
-
-@functools.lru_cache(maxsize=2048)
-def _highlighted(code: str, lang: str) -> str:
-    """Return Pygments HTML for ``code``, from the highlight cache if there."""
-    if highlight_cache is None:
-        return highlight(code, _lexer(lang), FORMATTER)
-    key = f"{pygments.__version__}\0{lang}\0{code}".encode()
-    path = highlight_cache / hashlib.sha256(key).hexdigest()
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        pass
-    markup = highlight(code, _lexer(lang), FORMATTER)
-    highlight_cache.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_text(markup, encoding="utf-8")
-    os.replace(temporary, path)
-    return markup

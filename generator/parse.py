@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup
 
-from generator import markdown
+from generator import highlight, markdown
 from generator.config import SiteConfig
 from generator.errors import Problems
 from generator.load import Source
@@ -29,6 +29,9 @@ from precompute.tasks import Widget
 TAG_RE = re.compile(r"<[^>]+>")
 WORD_RE = re.compile(r"\w+")
 FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+#: An id attribute; a literal start keeps the scan fast, and
+#: :func:`_ids` checks that the attribute is not the end of ``data-id``.
+ID_ATTR = re.compile(r'id="([^"]+)"')
 
 
 @dataclass
@@ -57,7 +60,7 @@ class Parser:
         self.manifest = manifest
         self.problems = problems
         self.md = create_markdown()
-        markdown.highlight_cache = config.cache_dir / "highlight"
+        highlight.use_folder(config.cache_dir / "highlight")
 
     def parse(self, source: Source) -> Document:
         """Render one Source to a Document."""
@@ -84,7 +87,7 @@ class Parser:
         )
         body = render(self.md, source.body, state)
         text = html.unescape(TAG_RE.sub(" ", body))
-        anchors = set(re.findall(r'\bid="([^"]+)"', body))
+        anchors = _ids(body)
         return Document(
             source=source,
             html=body,
@@ -151,6 +154,12 @@ def _first_paragraph(body: str) -> str:
     if not match:
         return ""
     return " ".join(html.unescape(TAG_RE.sub("", match.group(1))).split())
+
+
+def _ids(body: str) -> set[str]:
+    """Return the values of every ``id`` attribute in ``body``."""
+    return {match.group(1) for match in ID_ATTR.finditer(body)
+            if body[match.start() - 1] in " \t\n"}
 
 
 def widget_payload_json(use: WidgetUse) -> bytes:
