@@ -3,10 +3,11 @@
 In: a Probable project (``bench/run.py`` writes one; ``--posts`` makes one
 here). Builds: clean, no-op, one edit from the command line's point of view
 (a fresh process), and one edit as ``probable serve`` rebuilds (the cache
-kept in memory). Out: ``bench/out/profile/<build>.html`` (pyinstrument's call tree),
-``<build>.txt`` and ``profile.json``, and a table on stdout that sums the
-sampled time into categories: Markdown parsing, Pygments, Jinja, YAML,
-hashing and the cache, writing, link checking, imports, and so on.
+kept in memory). Out, in ``bench/out/profile/`` or ``--out``: ``<build>.html``
+(pyinstrument's call tree), ``<build>.txt`` and ``profile.json``, and a
+table on stdout that sums the sampled time into categories: Markdown
+parsing, Pygments, Jinja, YAML, hashing and the cache, writing, link
+checking, imports, and so on.
 
 The clean build runs with ``processes=1``: a sampling profiler only sees the
 process it runs in, so with the usual worker pool the parse work would be
@@ -102,7 +103,8 @@ def profile_build(name: str, root: Path, out: Path, processes: int | None
         return {"seconds": round(time.perf_counter() - started, 3)}
     options = {"out": out, "processes": processes}
     if name == "serve":
-        # As `probable serve` rebuilds: one Cache kept in memory, dev reload on.
+        # As `probable serve` rebuilds: one Cache kept in memory, dev reload
+        # on, only the path the watcher reports scanned, the cache saved later.
         from generator.cache import Cache
         from generator.config import load_config
 
@@ -111,6 +113,7 @@ def profile_build(name: str, root: Path, out: Path, processes: int | None
         options.update(out=out.with_name("serve-site"), dev_reload=True,
                        cache=Cache(load_config(root).cache_dir / "build"))
         build(root, **options)
+        options.update(changed={_newest_post(root)}, save=False)
         edit_post(root)
         build(root, **options)
         edit_post(root, sentence=EDIT.replace("One more", "Another"))
@@ -218,7 +221,8 @@ BUILDS = {
 def profile_in_child(name: str, root: Path) -> dict:
     """Profile one build in a fresh interpreter, as the command line runs it."""
     done = subprocess.run([sys.executable, __file__, "--root", str(root),
-                           "--build", name], capture_output=True, text=True)
+                           "--out", str(OUT), "--build", name],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"profiling the {name} build failed:\n{done.stderr}")
     return json.loads(done.stdout)
@@ -226,12 +230,16 @@ def profile_in_child(name: str, root: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Profile the three builds and print where their time goes."""
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, help="a Probable project to profile")
     parser.add_argument("--posts", type=int, default=1000,
                         help="without --root: write a corpus of this many posts")
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help=f"folder for the reports (default: {OUT})")
     parser.add_argument("--build", choices=BUILDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    OUT = args.out.resolve()
     sys.path.insert(0, str(REPO))
     site = OUT / "site"
     if args.build:

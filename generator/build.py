@@ -178,8 +178,8 @@ def rescan_inputs(config: SiteConfig, cache: Cache, previous: Inputs,
                 files[name] = cache.digest(file, name, entry_stat, changed=True)
         elif S_ISREG(stat.st_mode):
             files[relative] = cache.digest(path, relative, stat, changed=True)
-    if "site.toml" not in files:
-        return scan_inputs(config, cache)  # lets load_config report it
+    if "site.toml" not in files:  # removed and back again since load_config
+        return scan_inputs(config, cache)
     return Inputs(code=previous.code, files=dict(sorted(files.items())), root=root)
 
 
