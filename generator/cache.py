@@ -16,8 +16,9 @@ without it does the full work and writes the same bytes.
     it was made from, so any Record in the file is valid for its key, even
     when the index beside it comes from another build.
 ``objects/<sha256>``
-    Content-addressed bytes: rendered HTML of posts and whole pages that the
-    worker processes produced.
+    Content-addressed bytes: the body HTML of posts and widget data, kept
+    between builds, and the pages a build rendered, which the write stage
+    moves into the output folder (where later builds find them).
 
 A file's checksum is trusted from the index only while its size and
 modification time are what they were *and* that time is older than the
@@ -111,6 +112,7 @@ class Cache:
         self._records: Records | None = None
         self._present: set[str] | None = None  # names in the object store
         self._in_use: set[str] | None = None  # objects the last good build uses
+        self._held: set[str] | None = None  # see held
 
     @property
     def records(self) -> Records:
@@ -146,6 +148,7 @@ class Cache:
         """Note the time a build starts reading its inputs (see RACY_SECONDS)."""
         self._scan_started_ns = time.time_ns()
         self._present = None
+        self._held = None
 
     def remember(self, records: list, objects: set[str]) -> None:
         """Keep a good build's ``records`` and note the ``objects`` it uses."""
@@ -207,19 +210,38 @@ class Cache:
         """Return the stored object ``sha``."""
         return (self.objects / sha).read_bytes()
 
+    @property
+    def held(self) -> set[str]:
+        """Return the last build's outputs still in its folder as it wrote them.
+
+        Checked once per build, by size and modification time as
+        :meth:`output_intact` does. Pages are not kept in the object store
+        once written (write.py moves them into place), so these files are
+        where a later build finds the bytes of a page it need not render.
+        """
+        if self._held is None:
+            self._held = set()
+            for name, state in self.index.outputs.items():
+                try:
+                    stat = os.stat(f"{self.index.out}/{name}")
+                except OSError:
+                    continue
+                if (stat.st_size, stat.st_mtime_ns) == (state.size, state.mtime_ns):
+                    self._held.add(name)
+        return self._held
+
     def output_intact(self, out: Path) -> bool:
         """Tell whether ``out`` still holds exactly what the last build wrote."""
-        if self.index.out != str(out) or not self.index.outputs:
-            return False
-        folder = str(out)
-        for name, state in self.index.outputs.items():
-            try:
-                stat = os.stat(f"{folder}/{name}")
-            except OSError:
-                return False
-            if (stat.st_size, stat.st_mtime_ns) != (state.size, state.mtime_ns):
-                return False
-        return True
+        return bool(self.index.outputs) and self.index.out == str(out) and len(
+            self.held) == len(self.index.outputs)
+
+    def find(self, name: str, sha: str) -> str | None:
+        """Return a file holding the bytes ``sha`` of output ``name``, or None."""
+        if self.has(sha):
+            return self.path(sha)
+        if name in self.held and self.index.outputs[name].sha256 == sha:
+            return f"{self.index.out}/{name}"
+        return None
 
     def collect_garbage(self, keep: set[str]) -> int:
         """Delete objects no longer referenced; return how many went."""

@@ -185,11 +185,11 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
         page_key = key_of(keys.render, source.key, *shows)
         record = cached.get(source.key)
         known = cache.index.outputs.get(output)
-        if record is not None and known and (
-                cache.index.render_keys.get(output) == page_key) and (
-                cache.has(known.sha256)):
+        found = known and cache.index.render_keys.get(output) == page_key and (
+            cache.find(output, known.sha256))
+        if record is not None and found:
             records[source.key] = record
-            reused[output] = (page_key, known.sha256)
+            reused[output] = (page_key, known.sha256, found)
             continue
         jobs.append((page_key, Job(source, source.key, record, _neighbour(newer),
                                    _neighbour(older), output)))
@@ -205,10 +205,11 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
             site.parsed_keys.add(record.key)
             record.warnings = load_warnings.get(job.key, []) + record.warnings
         records[job.key] = record
-        _set(site, cache, job.output, page_key, result.page_sha)
+        _set(site, job.output, page_key, result.page_sha, cache.path(result.page_sha),
+             rendered=True)
 
-    for output, (page_key, sha) in reused.items():
-        _set(site, cache, output, page_key, sha)
+    for output, (page_key, sha, found) in reused.items():
+        _set(site, output, page_key, sha, found)
     ordered = [records[s.key] for s in sources if s.key in records]
     for record in ordered:
         if record.key in cached:
@@ -218,9 +219,14 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
     return ordered
 
 
-def _set(site: Site, cache: Cache, output: str, key: str, sha: str) -> None:
-    """Make ``output`` the stored object ``sha``, rendered under ``key``."""
-    site.outputs[output] = Output(sha, path=cache.path(sha))
+def _set(site: Site, output: str, key: str, sha: str, path: str,
+         rendered: bool = False) -> None:
+    """Make ``output`` the bytes ``sha`` in ``path``, rendered under ``key``.
+
+    A page ``rendered`` in this build is an object of its own, which the
+    write stage may move into place instead of copying it.
+    """
+    site.outputs[output] = Output(sha, path=path, movable=rendered)
     site.render_keys[output] = key
     site.objects.add(sha)
 
@@ -258,12 +264,14 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
 
     for output, key, template, context in plan:
         known = cache.index.outputs.get(output)
-        if known and cache.index.render_keys.get(output) == key and (
-                cache.has(known.sha256)):
-            _set(site, cache, output, key, known.sha256)
+        found = known and cache.index.render_keys.get(output) == key and (
+            cache.find(output, known.sha256))
+        if found:
+            _set(site, output, key, known.sha256, found)
             continue
         _, content = renderer.page(template, output, **context())
-        _set(site, cache, output, key, cache.put(content))
+        sha = cache.put(content)
+        _set(site, output, key, sha, cache.path(sha), rendered=True)
 
 
 def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):

@@ -14,6 +14,7 @@ leaves the previous site exactly as it was.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from dataclasses import dataclass
@@ -29,13 +30,32 @@ class Output:
     sha256: str
     content: bytes | None = None  # the bytes, or
     path: str | Path | None = None  # a file to copy them from
+    movable: bool = False  # path is this build's own: move it, do not copy
 
 
-def _put(output: Output, target: Path) -> None:
+def _place(output: Output, target: Path, moved: dict, atomic: bool) -> None:
+    """Put ``output`` at ``target``; ``moved`` maps moved objects to their place.
+
+    With ``atomic``, bytes are written to a temporary file renamed over
+    ``target``, so a reader never sees half a file.
+    """
+    if output.movable and output.path not in moved:
+        # A rename is atomic and costs a tenth of a copy; the object is used
+        # up. A cache folder on another file system cannot be renamed from.
+        try:
+            os.replace(output.path, target)
+            moved[output.path] = target
+            return
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+    written = target.with_name(f".{target.name}.new") if atomic else target
     if output.content is not None:
-        target.write_bytes(output.content)
+        written.write_bytes(output.content)
     else:
-        shutil.copyfile(output.path, target)
+        shutil.copyfile(moved.get(output.path, output.path), written)
+    if atomic:
+        os.replace(written, target)
 
 
 def _state(path: Path, sha: str) -> FileState:
@@ -53,7 +73,7 @@ def write_site(outputs: dict[str, Output], out: Path, cache: Cache
 
 def _update(outputs: dict[str, Output], out: Path,
             previous: dict[str, FileState]) -> tuple[int, dict[str, FileState]]:
-    manifest, written = {}, 0
+    manifest, written, moved = {}, 0, {}
     for name in sorted(outputs):
         output = outputs[name]
         old = previous.get(name)
@@ -62,9 +82,7 @@ def _update(outputs: dict[str, Output], out: Path,
             continue
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.new")
-        _put(output, temporary)
-        os.replace(temporary, target)
+        _place(output, target, moved, atomic=True)
         manifest[name] = _state(target, output.sha256)
         written += 1
 
@@ -89,11 +107,11 @@ def _replace(outputs: dict[str, Output], out: Path
         if leftover.exists():
             shutil.rmtree(leftover)
 
-    manifest = {}
+    manifest, moved = {}, {}
     for name in sorted(outputs):
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        _put(outputs[name], target)
+        _place(outputs[name], target, moved, atomic=False)
 
     if out.exists():
         os.rename(out, retired)

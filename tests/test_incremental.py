@@ -333,3 +333,54 @@ def test_records_and_an_index_from_different_builds_give_clean_bytes(project,
     build(project)
 
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+@pytest.mark.parametrize("intact", [True, False], ids=["update", "replace"])
+def test_two_outputs_of_one_rendered_object_both_get_its_bytes(tmp_path, intact):
+    from generator.cache import Cache, FileState
+    from generator.write import Output, write_site
+
+    cache = Cache(tmp_path / "cache")
+    sha = cache.put(b"same page")
+    out = tmp_path / "public"
+    if intact:  # a previous build wrote something else there
+        write_site({"a.html": Output("old", b"old")}, out, cache)
+        stat = (out / "a.html").stat()
+        cache.index.out = str(out)
+        cache.index.outputs = {"a.html": FileState(stat.st_size, stat.st_mtime_ns,
+                                                   "old")}
+    outputs = {name: Output(sha, path=cache.path(sha), movable=True)
+               for name in ("a.html", "b/index.html")}
+
+    write_site(outputs, out, cache)
+
+    assert tree_bytes(out) == {"a.html": b"same page", "b/index.html": b"same page"}
+
+
+def test_deleting_the_output_folder_gives_the_same_bytes(project, tmp_path):
+    build(project)
+    shutil.rmtree(project / "public")
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_a_second_output_folder_gets_the_pages_of_the_first(project, tmp_path):
+    build(project, out=tmp_path / "first")
+    _edit_body(project)
+
+    build(project, out=tmp_path / "second")
+
+    assert tree_bytes(tmp_path / "second") == clean_build(project, tmp_path, "c")
+    assert build(project, out=tmp_path / "second").written == 0
+
+
+def test_a_tampered_page_is_rendered_again_after_an_edit(project, tmp_path):
+    build(project)
+    (project / "public/posts/markdown-tour/index.html").write_text("tampered")
+    _edit_body(project)
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
