@@ -137,23 +137,50 @@ class Prepared:
 
 
 def _prepare(md: Markdown, text: str, state: RenderState) -> Prepared:
-    """Replace callout fences and math by what the parser leaves alone."""
-    prepared = Prepared(text, [], [])
-    if ":::" not in text and "$" not in text:
-        return prepared
+    """Replace callout fences and math by what the parser leaves alone.
 
+    Two passes, each after a parse that says where code, raw HTML and
+    autolinks are (their dollars and colons are literal): first the lines
+    that open or close a block (callout fences, display math), then inline
+    math. The second pass needs the first one's result: a callout fence that
+    was paragraph text can turn the next indented line into code.
+    """
+    prepared = Prepared(text, [], [])
+    if ":::" in text or "$$" in text:
+        source, masked = _masked(md, prepared.text)
+        edits = _block_edits(source, masked, prepared, state)
+        prepared.text = _apply(source, edits)
+    if "$" in prepared.text:
+        source, masked = _masked(md, prepared.text)
+        prepared.text = _apply(source, _inline_math_edits(source, masked, prepared))
+    return prepared
+
+
+def _masked(md: Markdown, text: str) -> tuple[bytes, bytes]:
+    """Return ``text`` as bytes, and a copy with its literal parts blanked."""
     source = text.encode()
-    # Code, raw HTML and autolinks keep their dollars and colons: a first
-    # parse says where they are, and their bytes are masked out of the scan.
     masked = bytearray(source)
     for node in md.parser.tree(text).walk():
         if node.name in LITERAL and node.srcmap:
             start, end = node.srcmap
             masked[start:end] = re.sub(rb"[^\n]", b"\x01", source[start:end])
-    masked = bytes(masked)
+    return source, bytes(masked)
 
-    edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement)
-    newlines = [m.start() for m in re.finditer(rb"\n", source)]
+
+def _apply(source: bytes, edits: list[tuple[int, int, bytes]]) -> str:
+    """Return ``source`` with each ``(start, end, replacement)`` made."""
+    pieces, last = [], 0
+    for start, end, replacement in sorted(edits):
+        pieces += [source[last:start], replacement]
+        last = end
+    pieces.append(source[last:])
+    return b"".join(pieces).decode()
+
+
+def _block_edits(source: bytes, masked: bytes, prepared: Prepared,
+                 state: RenderState) -> list[tuple[int, int, bytes]]:
+    """Return the edits that turn callout fences and display math into comments."""
+    edits: list[tuple[int, int, bytes]] = []
     lines = masked.split(b"\n")
     offset = 0
     number = 0
@@ -177,27 +204,24 @@ def _prepare(md: Markdown, text: str, state: RenderState) -> Prepared:
                 continue
         offset += len(line) + 1
         number += 1
+    return edits
 
-    taken = [(start, end) for start, end, _ in edits]
+
+def _inline_math_edits(source: bytes, masked: bytes, prepared: Prepared
+                       ) -> list[tuple[int, int, bytes]]:
+    """Return the edits that turn inline math into placeholders."""
+    edits = []
+    newlines = [m.start() for m in re.finditer(rb"\n", source)]
     for match in INLINE_MATH.finditer(masked):
         start, end = match.span()
-        if any(s < end and start < e for s, e in taken):
-            continue
         display = match.group(1) is not None
         latex = (match.group(1) if display else match.group(2)).decode()
         marker = DISPLAY if display else INLINE
         prepared.math.append((latex, bisect.bisect(newlines, start) + 1))
         placeholder = f"{marker}{len(prepared.math) - 1}{CLOSE}"
+        # Keep the lines: a formula that spans two ends with a line break.
         edits.append((start, end, placeholder.encode() + b"\n" * latex.count("\n")))
-
-    edits.sort()
-    pieces, last = [], 0
-    for start, end, replacement in edits:
-        pieces += [source[last:start], replacement]
-        last = end
-    pieces.append(source[last:])
-    prepared.text = b"".join(pieces).decode()
-    return prepared
+    return edits
 
 
 def _callout_edit(fence: re.Match, offset: int, line: int, prepared: Prepared,
@@ -338,7 +362,7 @@ class _Writer:
             if after_text:
                 self.out.append("\n")
                 after_text = False
-            if name == "html_block" and (marker := COMMENT.match(node.meta["content"])):
+            if name == "html_block" and (marker := COMMENT.match(node.meta["content"].lstrip())):
                 kind, number = marker.groups()
                 if kind == "math":
                     latex, line = self.prepared.math[int(number)]
@@ -346,7 +370,8 @@ class _Writer:
                                     "</div>\n")
                 elif kind == "end":
                     self.state.error(self.line(node), "':::' closes no callout; "
-                                     "remove it or open one with '::: note'")
+                                     "remove it or open one with '::: note' (callouts "
+                                     "start at the margin, outside lists and quotes)")
                 else:
                     index = self.callout(nodes, index, int(number))
                 continue
@@ -361,7 +386,7 @@ class _Writer:
         kind, title, line = self.prepared.callouts[number]
         depth, end = 1, index
         while end < len(nodes):
-            marker = (COMMENT.match(nodes[end].meta["content"])
+            marker = (COMMENT.match(nodes[end].meta["content"].lstrip())
                       if nodes[end].name == "html_block" else None)
             if marker and marker.group(1) == "callout":
                 depth += 1

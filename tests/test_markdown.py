@@ -104,6 +104,13 @@ def test_callouts_hold_blocks_and_take_a_title(tmp_path):
     assert not problems.items
 
 
+def test_a_callout_fence_does_not_turn_math_after_it_into_code(tmp_path):
+    # Parsed as it stands, the tab-indented line continues the paragraph
+    # "::: note"; once the fence is a callout, the line is indented code.
+    html, _, _ = render("::: note\n\t$t$\n:::", tmp_path)
+    assert "<code>$t$\n</code>" in html and "<math" not in html
+
+
 def test_callout_fences_inside_code_are_text(tmp_path):
     html, _, problems = render("```\n::: note\n:::\n```", tmp_path)
     assert "callout" not in html and "::: note\n:::" in html
@@ -115,7 +122,8 @@ def test_callout_mistakes_are_reported_at_their_lines(tmp_path):
     _, _, problems = render(text, tmp_path)
     assert messages(problems) == [
         (5, "unknown callout 'tip'; callouts are note, key, warning (write '::: note')"),
-        (9, "':::' closes no callout; remove it or open one with '::: note'"),
+        (9, ("':::' closes no callout; remove it or open one with '::: note' "
+            "(callouts start at the margin, outside lists and quotes)")),
         (11, "'::: note' is never closed; end the callout with a line of ':::'"),
     ]
 
@@ -180,3 +188,31 @@ def test_a_titled_image_alone_is_a_figure(tmp_path):
     assert html.startswith('<figure>\n<img src="https://e.org/a.png" alt="Alt"')
     assert "<figcaption>Caption</figcaption></figure>" in html
     assert '<p><img src="https://e.org/b.png" alt="Inline"' in html
+
+
+#: Pieces that meet in odd ways: fences inside lists and quotes, math next
+#: to code, unclosed blocks, footnotes without definitions.
+PIECES = (
+    "# h", "## h2 {#x}", "text *em* **st**", "- a\n- b", "1. x\n2. y", "> q",
+    "```python\nx=1\n```", "```\n:::\n$$\n```", "::: note", ":::", "::: key T",
+    "::: bogus", "$$", "$$ x $$", "$x$", "$a_1$ and $b$", "\\$5", "[^1]",
+    "[^1]: note", "| a | b |\n|---|---|\n| 1 | 2 |", "![i](x.png)", "![v](v.mp4)",
+    "[l](http://e.org){.c}", "{#id}", "<div>\nraw\n</div>", "    code", "---",
+    "Setext\n===", "  - nested", "<!-- c -->", "`$code$`", "[ref]: /u", "[ref]",
+    "<http://a.b>", "a  \nb", "~~s~~", "  ::: note", "- ::: note\n  x\n  :::",
+    "> ::: warning\n> x\n> :::", "$$\na\n\nb\n$$", "x $y\nz$ w", "\t$t$", "é ü $α$",
+)
+
+
+def test_any_mix_of_pieces_renders_and_names_lines_inside_the_text(tmp_path):
+    import random
+
+    rng = random.Random(6)
+    for _ in range(400):
+        text = "\n".join(rng.choice(PIECES) + rng.choice(("", "\n"))
+                         for _ in range(rng.randint(1, 12)))
+        html, _, problems = render(text, tmp_path, frozenset({"echo"}),
+                                   lambda *args: "<widget>")
+        assert not set(html) & {"\ue000", "\ue001", "\ue002", "\ue003"}, text
+        lines = text.count("\n") + 1
+        assert all(5 <= item.line < 5 + lines for item in problems.items), text
