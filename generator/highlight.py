@@ -36,7 +36,7 @@ FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 MERGE_AT = 32
 
 _folder: Path | None = None
-_known: dict[str, str] | None = None  # key -> its journal line, on first use
+_known: dict[bytes, bytes] | None = None  # key -> its journal line, on first use
 _journal = None  # this process's open journal, with the pid that opened it
 
 
@@ -66,14 +66,14 @@ def highlighted(code: str, lang: str) -> str:
     """Return the Pygments HTML of ``code`` in a language Pygments knows."""
     key = hashlib.sha256(f"{pygments.__version__}\0{lang}\0{code}".encode()).hexdigest()
     known = _load()
-    line = known.get(key)
+    line = known.get(key.encode())
     if line is not None:
         try:
             return json.loads(line)[1]
         except ValueError:
             pass  # the unfinished last line of a killed process
     markup = highlight(code, _lexer(lang), FORMATTER)
-    known[key] = line = json.dumps([key, markup])
+    known[key.encode()] = line = json.dumps([key, markup]).encode()
     _append(line)
     return markup
 
@@ -89,11 +89,11 @@ def _load() -> dict[str, str]:
     journals = sorted(_folder.glob("*.jsonl"))
     for journal in journals:
         try:
-            text = journal.read_text(encoding="utf-8")
+            data = journal.read_bytes()
         except FileNotFoundError:  # merged away by another process
             continue
-        for line in text.splitlines():
-            if line[66:69] == '", ':  # '["' + 64 hex digits + '", "...'
+        for line in data.split(b"\n"):
+            if line[66:69] == b'", ':  # '["' + 64 hex digits + '", "...'
                 _known[line[2:66]] = line
     if len(journals) > MERGE_AT:
         _merge(journals)
@@ -104,14 +104,13 @@ def _merge(journals: list[Path]) -> None:
     """Replace ``journals`` by one holding every block that was loaded."""
     merged = _folder / f"merged-{os.getpid()}-{os.urandom(4).hex()}.jsonl"
     temporary = merged.with_suffix(".tmp")
-    temporary.write_text("".join(line + "\n" for line in _known.values()),
-                         encoding="utf-8")
+    temporary.write_bytes(b"".join(line + b"\n" for line in _known.values()))
     os.replace(temporary, merged)
     for journal in journals:
         journal.unlink(missing_ok=True)
 
 
-def _append(line: str) -> None:
+def _append(line: bytes) -> None:
     """Add one block's line to this process's journal."""
     global _journal
     if _folder is None:
@@ -120,7 +119,7 @@ def _append(line: str) -> None:
         _folder.mkdir(parents=True, exist_ok=True)
         name = f"{os.getpid()}-{os.urandom(4).hex()}.jsonl"
         # Open for the life of the process; each line is flushed as written.
-        journal = open(_folder / name, "a", encoding="utf-8")  # noqa: SIM115
+        journal = open(_folder / name, "ab")  # noqa: SIM115
         _journal = (journal, os.getpid())
-    _journal[0].write(line + "\n")
+    _journal[0].write(line + b"\n")
     _journal[0].flush()
