@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+from pathlib import Path
 
 import pytest
 from pygments import highlight
+from pygments.lexer import RegexLexer
 from pygments.lexers import get_lexer_by_name
 
 from generator import highlight as hl
@@ -63,3 +67,36 @@ def test_many_journals_are_merged_into_one(folder):
     (merged,) = folder.glob("*.jsonl")
     assert merged.name.startswith("merged-")
     assert len(merged.read_text().splitlines()) == hl.MERGE_AT + 1
+
+
+REPO = Path(__file__).resolve().parent.parent
+#: Languages posts are likely to show, and files to lex in each. Every file
+#: goes through every lexer too: text in the wrong language reaches rules
+#: and error paths that well-formed code does not.
+SAMPLES = {
+    "python": [*sorted((REPO / "generator").glob("*.py")),
+               *sorted(Path(os.__file__).parent.glob("[a-c]*.py"))[:8]],
+    "javascript": sorted((REPO / "static" / "js").rglob("*.js")),
+    "css": sorted((REPO / "static" / "css").rglob("*.css")),
+    "html+jinja": sorted((REPO / "templates").rglob("*.html")),
+    "bash": [REPO / ".ci" / "run", REPO / "bench" / "setup_peers.sh"],
+    "toml": [REPO / "pyproject.toml", REPO / "netlify.toml", REPO / "site.toml"],
+    "make": [REPO / "Makefile"],
+}
+EXTRA_LANGUAGES = ("c", "cpp", "rust", "go", "sql", "latex", "ini", "diff",
+                   "console", "r", "julia", "markdown", "typescript")
+
+
+def _texts():
+    return [path.read_text(encoding="utf-8") for paths in SAMPLES.values()
+            for path in paths] + ["", "\n", "x", "ſ K é 日本 \t\u00a0\n"]
+
+
+@pytest.mark.parametrize("lang", [*SAMPLES, *EXTRA_LANGUAGES])
+def test_lexing_by_first_character_gives_pygments_tokens(lang):
+    lexer = hl._lexer(lang)
+    if not isinstance(lexer.get_tokens_unprocessed, functools.partial):
+        pytest.skip(f"{lang} has a lexer loop of its own")
+    texts = _texts()
+    assert [list(lexer.get_tokens_unprocessed(text)) for text in texts] == [
+        list(RegexLexer.get_tokens_unprocessed(lexer, text)) for text in texts]
