@@ -264,8 +264,9 @@ class Cache:
         return removed
 
 
-#: Paths pickle as one string: pathlib's own form, a tuple of parts, takes a
-#: fifth longer to unpickle, and a one-edit build unpickles every Record.
+#: Paths pickle as one string. With pathlib's own form, a tuple of parts, a
+#: Record takes a fifth longer to unpickle, and a one-edit build unpickles
+#: every Record.
 _DISPATCH = {**copyreg.dispatch_table,
              PosixPath: lambda path: (PosixPath, (str(path),))}
 
