@@ -46,8 +46,9 @@ def make_handler(site: Path, on_reload: Callable | None = None,
     """
 
     class Handler(SimpleHTTPRequestHandler):
-        # Headers and body go out in separate writes; with Nagle's algorithm
-        # the body waits for the client's delayed ACK, 40 ms per response.
+        # Answers go out in several small writes (headers, body, each reload
+        # event); with Nagle's algorithm a write can wait for the client's
+        # delayed ACK, up to 40 ms.
         disable_nagle_algorithm = True
 
         def log_message(self, format, *args):
