@@ -261,11 +261,9 @@ def _display_edits(source: bytes, lines: list[bytes], first: int, last: int,
     prepared.math.append((latex, first + 1))
     comment = f"<!--\ue003math {len(prepared.math) - 1}".encode()
     # Each line keeps its indent, so a formula inside a list item stays there.
-    kept = [re.match(rb"[ \t]*", lines[i]).group() for i in range(first, last + 1)]
-    kept[0] = indent + comment
-    kept[-1] = (kept[-1] if last > first else kept[0]) + b"-->"
-    if last == first:
-        kept = [kept[-1]]
+    kept = [indent + comment] + [re.match(rb"[ \t]*", lines[i]).group()
+                                 for i in range(first + 1, last + 1)]
+    kept[-1] += b"-->"
     return [(offset, offset + len(block), b"\n".join(kept))]
 
 
@@ -349,6 +347,7 @@ class _Writer:
     def blocks(self, nodes) -> None:
         """Write sibling blocks: callouts, block attributes, tight-list text."""
         attrs: dict[str, str] = {}
+        attrs_paragraph = None  # the ``{...}`` paragraph that set ``attrs``
         after_text = False
         index = 0
         while index < len(nodes):
@@ -362,7 +361,9 @@ class _Writer:
             if after_text:
                 self.out.append("\n")
                 after_text = False
-            if name == "html_block" and (marker := COMMENT.match(node.meta["content"].lstrip())):
+            marker = (COMMENT.match(node.meta["content"].lstrip())
+                      if name == "html_block" else None)
+            if marker:
                 kind, number = marker.groups()
                 if kind == "math":
                     latex, line = self.prepared.math[int(number)]
@@ -377,9 +378,12 @@ class _Writer:
                 continue
             if name == "paragraph" and (block := self.block_attrs(node)) is not None:
                 attrs.update(block)
+                attrs_paragraph = node
                 continue
             self.block(node, attrs)
-            attrs = {}
+            attrs, attrs_paragraph = {}, None
+        if attrs_paragraph is not None:  # no block follows: it was text after all
+            self.paragraph(attrs_paragraph, {})
 
     def callout(self, nodes, index: int, number: int) -> int:
         """Write the callout opened before ``nodes[index]``; return where it ends."""
@@ -414,7 +418,7 @@ class _Writer:
             return None
         content = children[0].meta["content"]
         match = ATTRS.fullmatch(content.strip())
-        return _parse_attrs(match.group(1)) if match else None
+        return (_parse_attrs(match.group(1)) or None) if match else None
 
     def block(self, node, attrs: dict[str, str]) -> None:
         name = node.name

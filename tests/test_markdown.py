@@ -139,6 +139,11 @@ def test_attributes_on_headings_images_links_and_blocks(tmp_path):
     assert state.headings == [(2, "intro", "Title")]
 
 
+def test_braces_with_no_block_after_them_stay_text(tmp_path):
+    html, _, _ = render("{}\n\nA paragraph.\n\n{.lost}", tmp_path)
+    assert html == "<p>{}</p>\n<p>A paragraph.</p>\n<p>{.lost}</p>\n"
+
+
 def test_heading_ids_are_unique_and_explicit_ids_are_reserved_first(tmp_path):
     text = "## Dup\n\n## Dup\n\n### Dup {#dup-1}\n\n#### `code` and $x$"
     html, state, _ = render(text, tmp_path)
