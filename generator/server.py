@@ -34,13 +34,10 @@ def parse_headers_file(text: str) -> Rules:
     return rules
 
 
-def make_handler(site: Path, on_reload: Callable | None = None,
-                 hold: Callable | None = None):
+def make_handler(site: Path, on_reload: Callable | None = None):
     """Return a request handler class serving ``site``.
 
-    ``on_reload(handler)``, when given, answers ``GET /__reload``; ``hold()``
-    is called before any other request is answered (``probable serve``
-    waits there for a rebuild in progress).
+    ``on_reload(handler)``, when given, answers ``GET /__reload``.
     The ``_headers`` rules are read on every request, so a rebuild that
     changes them takes effect at once.
     """
@@ -57,8 +54,6 @@ def make_handler(site: Path, on_reload: Callable | None = None,
         def do_GET(self):
             if on_reload is not None and self.path == "/__reload":
                 return on_reload(self)
-            if hold is not None:
-                hold()
             # http.server compares If-Modified-Since in whole seconds, so a
             # page rebuilt twice within a second would come back as "304
             # Not Modified" and the browser would show the old one.
@@ -90,10 +85,9 @@ def make_handler(site: Path, on_reload: Callable | None = None,
     return functools.partial(Handler, directory=str(site))
 
 
-def make_server(site: Path, port: int = 0, on_reload: Callable | None = None,
-                hold: Callable | None = None) -> ThreadingHTTPServer:
+def make_server(site: Path, port: int = 0, on_reload: Callable | None = None
+                ) -> ThreadingHTTPServer:
     """Return a threaded server for ``site`` on 127.0.0.1 (port 0: any free one)."""
-    server = ThreadingHTTPServer(("127.0.0.1", port),
-                                 make_handler(site, on_reload, hold))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(site, on_reload))
     server.daemon_threads = True
     return server

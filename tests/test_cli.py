@@ -159,30 +159,3 @@ def test_serve_reloads_the_open_page_after_each_save(project, page):
         server.terminate()
         server.wait(timeout=10)
 
-
-def test_serve_holds_requests_while_an_announced_rebuild_runs(project):
-    import threading
-
-    from generator.commands.serve import Reloads
-    from generator.server import make_server
-
-    out = build(project).out
-    reloads = Reloads()
-    server = make_server(out, 0, hold=reloads.hold)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    answers = []
-    try:
-        reloads.announce()
-        asking = threading.Thread(target=lambda: answers.append(_wait_for(
-            f"http://127.0.0.1:{server.server_address[1]}/")))
-        asking.start()
-        asking.join(timeout=0.5)
-        assert answers == []  # still held
-
-        reloads.written()
-        asking.join(timeout=10)
-
-        assert answers and b"<html" in answers[0]
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -20,55 +20,31 @@ WATCHED = ("content", "templates", "static", "data", "site.toml")
 QUIET_SECONDS = 1.0
 
 
-#: Longest wait of a request for the rebuild it would otherwise miss.
-HOLD_SECONDS = 30
-
-
 class Reloads:
-    """Tells pages when the site changes, and holds requests while it does.
+    """Counts successful builds; reload clients wait for the count to change.
 
-    ``changed_ms`` is the wall-clock time from which pages may be out of
-    date: when a rebuild was announced, before it ran, or when an
-    unannounced one finished writing. Every event carries it, and a page
-    reloads when it is later than the page's own start. While an announced
-    rebuild runs, requests wait for it (:meth:`hold`), so a page that
-    started after ``changed_ms`` gets the rebuilt files. Announcing first
-    lets the browser unload the old page and ask for the new one while the
-    build runs, not after it.
+    ``written_ms`` is the wall-clock time the last build finished writing.
+    Every event carries it, and a page reloads when it is later than the
+    page's own load: so a page that loaded while a rebuild was writing, and
+    connected after that build's event went out, still reloads.
+
+    Announcing a rebuild before it runs, and holding requests until it has
+    written, was tried: the browser then unloads the old page while the
+    build runs, but on two cores the two compete for the CPU, and in three
+    paired runs of bench/latency.py saves took 3-19 % longer to show.
     """
 
     def __init__(self):
         self.generation = 0
-        self.changed_ms = time.time() * 1000
-        self.building = False
+        self.written_ms = time.time() * 1000
         self.changed = threading.Condition()
 
-    def announce(self) -> None:
-        """Tell pages to reload: a rebuild starts, and requests wait for it."""
-        with self.changed:
-            self.building = True
-            self._bump()
-
-    def written(self) -> None:
-        """Let held requests go on: the rebuild wrote its files, or failed."""
-        with self.changed:
-            self.building = False
-            self.changed.notify_all()
-
     def bump(self) -> None:
-        """Tell pages to reload: an unannounced rebuild wrote its files."""
+        """Tell pages to reload: a rebuild wrote its files."""
         with self.changed:
-            self._bump()
-
-    def _bump(self) -> None:
-        self.generation += 1
-        self.changed_ms = time.time() * 1000
-        self.changed.notify_all()
-
-    def hold(self) -> None:
-        """Wait while an announced rebuild runs."""
-        with self.changed:
-            self.changed.wait_for(lambda: not self.building, timeout=HOLD_SECONDS)
+            self.generation += 1
+            self.written_ms = time.time() * 1000
+            self.changed.notify_all()
 
     def wait(self, seen: int, timeout: float) -> int:
         """Wait for an event after generation ``seen``; return the generation."""
@@ -87,11 +63,11 @@ def _stream_reloads(reloads: Reloads):
         handler.end_headers()
         seen = reloads.generation
         try:
-            handler.wfile.write(f"data: {reloads.changed_ms:.0f}\n\n".encode())
+            handler.wfile.write(f"data: {reloads.written_ms:.0f}\n\n".encode())
             handler.wfile.flush()
             while True:
                 now = reloads.wait(seen, timeout=15)
-                message = (f"data: {reloads.changed_ms:.0f}\n\n".encode()
+                message = (f"data: {reloads.written_ms:.0f}\n\n".encode()
                            if now != seen else b": ping\n\n")
                 seen = now
                 handler.wfile.write(message)
@@ -113,25 +89,18 @@ def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache,
              changed: set[Path] | None) -> None:
     """Rebuild after ``changed`` paths, or after a full scan when None.
 
-    A rebuild of reported changes is announced before it runs; the cache is
-    saved only after a full scan, when the author pauses (see _watch). A
-    full scan mostly finds nothing to do, so the pages hear of it only if
-    it wrote something.
+    Pages reload as soon as the files are written. The cache is saved only
+    after a full scan, when the author pauses (see _watch).
     """
     from generator.build import build
 
-    if changed is not None:
-        reloads.announce()
     try:
         build(root, drafts=drafts, dev_reload=True, cache=cache, changed=changed,
-              on_written=reloads.written if changed is not None else reloads.bump,
-              save=changed is None)
+              on_written=reloads.bump, save=changed is None)
     except BuildError as error:
         for problem in error.problems:
             log.error("%s", problem)
         log.error("build failed; still serving the previous site")
-    finally:
-        reloads.written()
 
 
 def _watch(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
@@ -190,8 +159,7 @@ def run(args: argparse.Namespace) -> int:
 
     threading.Thread(target=_watch, args=(root, args.drafts, reloads, cache),
                      daemon=True).start()
-    server = make_server(root / "public", args.port, _stream_reloads(reloads),
-                         hold=reloads.hold)
+    server = make_server(root / "public", args.port, _stream_reloads(reloads))
     log.info("serving http://127.0.0.1:%d/ (Ctrl+C stops)", args.port)
     try:
         server.serve_forever()
