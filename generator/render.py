@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import urljoin
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import jinja2
+from markupsafe import Markup
 
 from generator.config import SiteConfig
 from generator.errors import Problems
@@ -72,6 +73,21 @@ class Renderer:
         self.problems = problems
         self.env.globals["dev_reload"] = dev_reload
         self.env.globals["tag_slug"] = tag_slug
+        self.env.globals["list_entry"] = self.list_entry
+        self._entries: dict[str, Markup] = {}
+
+    def list_entry(self, doc) -> Markup:
+        """Return a post's item in the lists of the home and tag pages.
+
+        A post shows up on the home page and on a page per tag, the same
+        each time, so each item is rendered once; ``doc.meta`` is a digest
+        of everything the item shows.
+        """
+        entry = self._entries.get(doc.meta)
+        if entry is None:
+            template = self.env.get_template("partials/post-entry.html")
+            entry = self._entries[doc.meta] = Markup(template.render(doc=doc))
+        return entry
 
     def page(self, template: str, output: str, **context) -> tuple[str, bytes]:
         """Render one template to ``(output path, bytes)``; report errors."""
