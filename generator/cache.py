@@ -109,6 +109,8 @@ class Cache:
         self.objects = folder / "objects"
         self.index = self._load()
         self.inputs = None  # build.Inputs of this process's last scan
+        # (body sha, absolute page URL) -> feed HTML, of the last feed rendered
+        self.feed_html: dict[tuple[str, str], str] = {}
         self.saved = True  # False while a build's results exist only in memory
         self._scan_started_ns = time.time_ns()
         self._records: Records | None = None

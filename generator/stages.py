@@ -277,10 +277,18 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
 def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):
     from generator.render import absolute_html
 
-    entries = []
+    # The feed is rendered again whenever one of its posts changes; in serve
+    # the others' absolute HTML is kept from the last time.
+    entries, made = [], {}
     for record in posts:
-        html = record.html or cache.get(record.html_sha).decode("utf-8")
-        entries.append((record, absolute_html(html, record.source.url, config)))
+        key = (record.html_sha, config.url(record.source.url))
+        html = cache.feed_html.get(key)
+        if html is None:
+            body = record.html or cache.get(record.html_sha).decode("utf-8")
+            html = absolute_html(body, record.source.url, config)
+        made[key] = html
+        entries.append((record, html))
+    cache.feed_html = made
     return entries
 
 

@@ -159,3 +159,11 @@ def test_serve_reloads_the_open_page_after_each_save(project, page):
         server.terminate()
         server.wait(timeout=10)
 
+
+
+def test_check_leaves_the_next_build_nothing_to_do(project, capsys):
+    build(project)
+
+    assert main(["--root", str(project), "check"]) == 0
+
+    assert build(project).written == 0

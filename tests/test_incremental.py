@@ -225,6 +225,13 @@ def _site_toml(project):
     return {path}
 
 
+def _base_url(project):
+    path = project / "site.toml"
+    path.write_text(path.read_text().replace("https://example.test/",
+                                             "https://elsewhere.test/"))
+    return {path}
+
+
 def _editor_swap_file_beside_an_edit(project):
     changed = _edit_body(project)
     swap = project / "content/posts/second-post/.index.md.swp"
@@ -251,12 +258,23 @@ RESCANS = {
     "a template": lambda p, t: _template(p),
     "the stylesheet": lambda p, t: _stylesheet(p),
     "site.toml": lambda p, t: _site_toml(p),
+    "the base URL, which the feed's links use": lambda p, t: _base_url(p),
     "an editor's swap file": lambda p, t: _editor_swap_file_beside_an_edit(p),
     "a path outside the inputs": lambda p, t: _path_outside_the_inputs(p),
 }
 
 
-@pytest.mark.parametrize("case", RESCANS, ids=list(RESCANS))
+#: Jinja folds ``'/x' | absolute`` into the compiled template, and the
+#: bytecode cache (generator/templates.py) keeps it when base_url changes;
+#: marking the filter ``pass_context`` (never folded) or keying that cache by
+#: site.toml would fix it, in every build, not only in these.
+STALE_BASE_URL = pytest.mark.xfail(strict=True, reason="templates keep an old "
+                                   "base_url through the Jinja bytecode cache")
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(case, marks=STALE_BASE_URL) if "base URL" in case else case
+    for case in RESCANS], ids=list(RESCANS))
 def test_a_rebuild_of_the_paths_a_watcher_reports_matches_a_clean_build(
         project, tmp_path, case):
     from generator.build import scan_inputs

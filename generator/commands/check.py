@@ -26,7 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="probable-check-") as folder:
         out = Path(folder) / "public"
-        build(args.root, out=out, drafts=args.drafts, strict=True)
+        # Not saved: the cache keeps describing public/, so that the next
+        # `probable build` finds its pages there instead of rendering them.
+        build(args.root, out=out, drafts=args.drafts, strict=True, save=False)
         problems = Problems(out)
         pages = check_site(out, problems, load_config(args.root).base_url)
         problems.raise_if_failed(strict=True)
