@@ -94,7 +94,7 @@ def highlighted(code: str, lang: str) -> str:
     return markup
 
 
-def _load() -> dict[str, str]:
+def _load() -> dict[bytes, bytes]:
     """Return every block the journals hold, reading them the first time."""
     global _known
     if _known is not None:
