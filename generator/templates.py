@@ -28,6 +28,19 @@ def _date(value: dt.date, style: str = "long") -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+@jinja2.pass_context
+def _absolute(context, path: str) -> str:
+    """Return ``path`` as an absolute URL on the site.
+
+    It takes the context, and so the configuration, for a reason: Jinja
+    computes a plain filter of a constant (``'/feed.xml' | absolute``) when
+    it compiles the template, and the bytecode cache would then keep an old
+    base_url after site.toml changes. Filters given the context are never
+    computed ahead.
+    """
+    return context["site"].url(path)
+
+
 def _bytecode_dir(config: SiteConfig) -> str:
     folder = config.cache_dir / "jinja"
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +65,7 @@ def create_environment(
     env.filters["math"] = _math
     env.filters["percent"] = _percent
     env.filters["date"] = _date
-    env.filters["absolute"] = config.url
+    env.filters["absolute"] = _absolute
     env.globals["asset"] = asset_url
     env.globals["site"] = config
     return env

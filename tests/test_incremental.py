@@ -264,17 +264,7 @@ RESCANS = {
 }
 
 
-#: Jinja folds ``'/x' | absolute`` into the compiled template, and the
-#: bytecode cache (generator/templates.py) keeps it when base_url changes;
-#: marking the filter ``pass_context`` (never folded) or keying that cache by
-#: site.toml would fix it, in every build, not only in these.
-STALE_BASE_URL = pytest.mark.xfail(strict=True, reason="templates keep an old "
-                                   "base_url through the Jinja bytecode cache")
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=STALE_BASE_URL) if "base URL" in case else case
-    for case in RESCANS], ids=list(RESCANS))
+@pytest.mark.parametrize("case", list(RESCANS))
 def test_a_rebuild_of_the_paths_a_watcher_reports_matches_a_clean_build(
         project, tmp_path, case):
     from generator.build import scan_inputs
