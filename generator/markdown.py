@@ -34,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import imagesize
 import markdown_it_pyrs
 
 from generator.errors import Problems
@@ -785,6 +784,8 @@ def _size_attrs(state: RenderState, line: int, src: str) -> str:
                     "put the file there or correct the path")
         return ""
     state.files.append((src, line + state.line_offset - 1))
+    import imagesize  # here: it imports urllib.request, 30 ms a build without images
+
     try:
         width, height = imagesize.get(path)
     except ValueError:

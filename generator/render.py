@@ -9,6 +9,7 @@ Netlify's ``_headers``) is decided in ``stages.py``; nothing is written here.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ class Tag:
         return f"/tags/{self.slug}/"
 
 
+@functools.lru_cache(maxsize=4096)
 def tag_slug(name: str) -> str:
     """Return the URL segment of a tag: ``Machine Learning`` -> ``machine-learning``."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -42,9 +44,15 @@ def _absolute(context, path: str) -> str:
 
 
 def _bytecode_dir(config: SiteConfig) -> str:
-    folder = config.cache_dir / "jinja"
+    # Compiled templates bake in how each filter is called (with the context
+    # or not), so they are kept per version of this file, which registers
+    # the filters; Jinja itself checks the template's source and version.
+    folder = config.cache_dir / "jinja" / _FILTERS_VERSION
     folder.mkdir(parents=True, exist_ok=True)
     return str(folder)
+
+
+_FILTERS_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def create_environment(
