@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
+from support import tree_bytes
 
 from generator.build import build
-from support import tree_bytes
 
 
 def clean_build(project, tmp_path, name: str) -> dict[str, bytes]:
