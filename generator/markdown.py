@@ -354,7 +354,11 @@ class _Writer:
             index += 1
             name = node.name
             if name in INLINE_NODES:  # a tight list item's hidden paragraph
-                self.inline_one(node)
+                run = [node]
+                while index < len(nodes) and nodes[index].name in INLINE_NODES:
+                    run.append(nodes[index])
+                    index += 1
+                self.inline(run)
                 after_text = True
                 continue
             if after_text:
@@ -638,7 +642,7 @@ class _Writer:
                 skip_text = None
                 if last_text is not None and index == count - 1:
                     content = last_text
-                self.text(content, node)
+                self.text(content)
                 continue
             skip_text = None
             attrs: dict[str, str] = {}
@@ -656,7 +660,7 @@ class _Writer:
         name = node.name
         out = self.out
         if name == "text":
-            self.text(node.meta["content"], node)
+            self.text(node.meta["content"])
         elif name == "text_special":
             out.append(_escape(node.meta["content"]))
         elif name == "softbreak":
@@ -688,7 +692,7 @@ class _Writer:
         elif name != "footnote_ref_anchor":  # the writer adds back-references itself
             raise ValueError(f"the Markdown writer has no rule for '{name}' nodes")
 
-    def text(self, content: str, node) -> None:
+    def text(self, content: str) -> None:
         if CLOSE not in content:
             self.out.append(_escape(content))
             return

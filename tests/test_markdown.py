@@ -139,6 +139,12 @@ def test_attributes_on_headings_images_links_and_blocks(tmp_path):
     assert state.headings == [(2, "intro", "Title")]
 
 
+def test_attributes_work_in_tight_list_items_too(tmp_path):
+    html, _, _ = render("- [a](/p){.cls} and `x`{.k}\n- b", tmp_path)
+    assert html == ('<ul>\n<li><a href="/p" class="cls">a</a> and '
+                    '<code class="k">x</code></li>\n<li>b</li>\n</ul>\n')
+
+
 def test_braces_with_no_block_after_them_stay_text(tmp_path):
     html, _, _ = render("{}\n\nA paragraph.\n\n{.lost}", tmp_path)
     assert html == "<p>{}</p>\n<p>A paragraph.</p>\n<p>{.lost}</p>\n"
