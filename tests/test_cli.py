@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import socket
 import subprocess
@@ -92,6 +94,33 @@ def test_serve_rebuilds_on_save_and_tells_the_browser_to_reload(project):
         assert first < saved_ms < written  # pages loaded before the save reload
         assert "An edited post" in _wait_for(f"{base}/posts/second-post/").decode()
         events.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_sees_every_save_of_site_toml_made_by_renaming(project):
+    # Editors often save by writing a new file and renaming it over the
+    # old one; a watch on the file itself would see only the first save.
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(project), "serve",
+         "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        home = f"http://127.0.0.1:{port}/"
+        _wait_for(home)
+        config = project / "site.toml"
+        text = config.read_text()
+        title = re.search(r'^title = "(.*)"$', text, re.M).group(1)
+        for number in range(3):
+            new = f"{title} {number}"
+            temporary = project / ".site.toml.swp"
+            temporary.write_text(text.replace(f'"{title}"', f'"{new}"', 1))
+            os.replace(temporary, config)
+            deadline = time.monotonic() + 20
+            while f"<title>{new}</title>" not in _wait_for(home).decode():
+                assert time.monotonic() < deadline, f"save {number + 1} not seen"
+                time.sleep(0.05)
     finally:
         server.terminate()
         server.wait(timeout=10)

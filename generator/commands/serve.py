@@ -13,8 +13,9 @@ from generator.errors import BuildError, ProbableError
 
 log = logging.getLogger("probable.serve")
 
-#: Folders and files whose change triggers a rebuild.
-WATCHED = ("content", "templates", "static", "data", "site.toml")
+#: Folders whose changes trigger a rebuild, and the configuration file.
+WATCHED = ("content", "templates", "static", "data")
+CONFIG = "site.toml"
 #: Seconds without a change after which the inputs are scanned in full (the
 #: safety net for changes the watcher did not report) and the cache is saved.
 QUIET_SECONDS = 1.0
@@ -106,20 +107,27 @@ def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache,
 def _watch(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
     from watchfiles import watch
 
-    paths = [root / name for name in WATCHED if (root / name).exists()]
+    folders = [root / name for name in WATCHED if (root / name).exists()]
     pending: queue.Queue = queue.Queue()
 
-    def collect() -> None:
+    def collect(paths: list[Path], **options) -> None:
         # Its own thread, so that the watcher never waits for a build:
-        # a save made while a build runs is queued, not lost. No filter:
-        # the build decides which files count (watchfiles' default filter
-        # would hide files such as "notes~" that a full scan reads). A short
-        # debounce: editors write a file in one go, and every millisecond
-        # here is a millisecond before the browser reloads.
-        for changes in watch(*paths, watch_filter=None, debounce=20, step=5):
+        # a save made while a build runs is queued, not lost. No filter in
+        # the folders: the build decides which files count (watchfiles'
+        # default filter would hide files such as "notes~" that a full scan
+        # reads). A short debounce: editors write a file in one go, and
+        # every millisecond here is a millisecond before the browser reloads.
+        options.setdefault("watch_filter", None)
+        for changes in watch(*paths, debounce=20, step=5, **options):
             pending.put(changes)
 
-    threading.Thread(target=collect, daemon=True).start()
+    threading.Thread(target=collect, args=(folders,), daemon=True).start()
+    # site.toml is watched through the project folder, not as a file: an
+    # editor that saves by writing a new file and renaming it over the old
+    # one would end a watch on the file itself at the first save.
+    threading.Thread(target=collect, args=([root],), daemon=True, kwargs={
+        "recursive": False,
+        "watch_filter": lambda change, path: Path(path).name == CONFIG}).start()
     verified = True  # a full scan has run since the last change
     while True:
         try:
