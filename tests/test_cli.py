@@ -12,10 +12,10 @@ import time
 import urllib.request
 
 import pytest
+from support import tree_bytes
 
 from generator.build import build
 from generator.cli import main
-from support import tree_bytes
 
 
 def test_new_scaffolds_a_draft_bundle_that_builds(project, capsys):
@@ -111,7 +111,7 @@ def test_serve_sees_every_save_of_site_toml_made_by_renaming(project):
         _wait_for(home)
         config = project / "site.toml"
         text = config.read_text()
-        title = re.search(r'^title = "(.*)"$', text, re.M).group(1)
+        title = re.search(r'^title = "(.*)"$', text, re.MULTILINE).group(1)
         for number in range(3):
             new = f"{title} {number}"
             temporary = project / ".site.toml.swp"
