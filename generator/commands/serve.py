@@ -91,7 +91,7 @@ def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache,
     """Rebuild after ``changed`` paths, or after a full scan when None.
 
     Pages reload as soon as the files are written. The cache is saved only
-    after a full scan, when the author pauses (see _watch).
+    after a full scan, when the author pauses (see _rebuild_on_change).
     """
     from generator.build import build
 
@@ -104,7 +104,8 @@ def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache,
         log.error("build failed; still serving the previous site")
 
 
-def _watch(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
+def _start_watching(root: Path) -> queue.Queue:
+    """Start watching the inputs; return the queue their changes arrive in."""
     from watchfiles import watch
 
     folders = [root / name for name in WATCHED if (root / name).exists()]
@@ -128,6 +129,12 @@ def _watch(root: Path, drafts: bool, reloads: Reloads, cache) -> None:
     threading.Thread(target=collect, args=([root],), daemon=True, kwargs={
         "recursive": False,
         "watch_filter": lambda change, path: Path(path).name == CONFIG}).start()
+    return pending
+
+
+def _rebuild_on_change(root: Path, drafts: bool, reloads: Reloads, cache,
+                       pending: queue.Queue) -> None:
+    """Rebuild after each batch of changes; scan in full when the author pauses."""
     verified = True  # a full scan has run since the last change
     while True:
         try:
@@ -158,6 +165,10 @@ def run(args: argparse.Namespace) -> int:
     reloads = Reloads()
     # One cache object for the whole session: rebuilds skip reading it.
     cache = Cache(load_config(root).cache_dir / "build")
+    # Watch before the first build, so that a save made while it runs, or
+    # just after the server answers, is not lost; its changes wait in the
+    # queue until that build is done.
+    pending = _start_watching(root)
     try:
         build(root, drafts=args.drafts, dev_reload=True, cache=cache)
     except BuildError as error:
@@ -165,8 +176,8 @@ def run(args: argparse.Namespace) -> int:
             log.error("%s", problem)
         raise ProbableError("fix the problems above, then run serve again") from None
 
-    threading.Thread(target=_watch, args=(root, args.drafts, reloads, cache),
-                     daemon=True).start()
+    threading.Thread(target=_rebuild_on_change, daemon=True,
+                     args=(root, args.drafts, reloads, cache, pending)).start()
     server = make_server(root / "public", args.port, _stream_reloads(reloads))
     log.info("serving http://127.0.0.1:%d/ (Ctrl+C stops)", args.port)
     try:
