@@ -520,8 +520,8 @@ def measure_scaling(sizes: list[int], repeat: int) -> dict:
     results = {}
     for size, measured in runs.items():
         seconds = statistics.median(run.seconds for run in measured)
-        beyond = statistics.median(run.seconds - base.seconds
-                                   for run, base in zip(measured, baseline, strict=True))
+        pairs = zip(measured, baseline, strict=True)
+        beyond = statistics.median(run.seconds - base.seconds for run, base in pairs)
         pss = max(run.peak_pss_mib or 0 for run in measured)
         results[size] = {"seconds": seconds, "ms_per_post": seconds / size * 1000,
                          "fixed_s": statistics.median(b.seconds for b in baseline),

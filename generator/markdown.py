@@ -301,7 +301,8 @@ def _parse_attrs(text: str) -> dict[str, str] | None:
         if id_:
             attrs["id"] = id_
         elif class_:
-            attrs["class"] = f"{attrs['class']} {class_}" if "class" in attrs else class_
+            attrs["class"] = (f"{attrs['class']} {class_}" if "class" in attrs
+                              else class_)
         else:
             attrs[key] = value.strip("\"'")
     return attrs
@@ -480,7 +481,9 @@ class _Writer:
         for rest in children[1:]:
             if rest.name == "softbreak":
                 continue
-            if rest.name != "text" or self.leading_attrs(rest.meta["content"])[1].strip():
+            if rest.name != "text":
+                return False
+            if self.leading_attrs(rest.meta["content"])[1].strip():
                 return False
         image = children[0]
         url = image.meta.get("url", "")
@@ -563,7 +566,8 @@ class _Writer:
         if not has_lexer(lang):
             close = difflib.get_close_matches(lang, sorted(state.widget_kinds), n=1)
             if close:
-                state.error(line, f"unknown widget '{lang}'; did you mean '{close[0]}'? "
+                state.error(line, f"unknown widget '{lang}'; "
+                            f"did you mean '{close[0]}'? "
                             f"Widgets are: {', '.join(sorted(state.widget_kinds))}")
             else:
                 state.warn(line, f"no syntax highlighting for language '{lang}'; "
@@ -577,7 +581,8 @@ class _Writer:
         # forbids style attributes.
         out = self.out
         aligns = node.meta.get("alignments", [])
-        out.append(f'<div class="table-wrap" tabindex="0">\n<table{_attr_html(attrs)}>\n')
+        out.append('<div class="table-wrap" tabindex="0">\n'
+                   f"<table{_attr_html(attrs)}>\n")
         for section in node.children:
             cell_tag = "th" if section.name == "thead" else "td"
             out.append(f"<{BLOCK_TAGS[section.name]}>\n")
@@ -702,7 +707,9 @@ class _Writer:
             latex, line = self.prepared.math[int(match.group(2))]
             display = match.group(1) == DISPLAY
             mathml = self.math(latex, line, display)
-            self.out.append(f'<div class="math">{mathml}</div>\n' if display else mathml)
+            if display:
+                mathml = f'<div class="math">{mathml}</div>\n'
+            self.out.append(mathml)
             position = match.end()
         self.out.append(_escape(content[position:]))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -60,6 +61,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def _serving(project):
+    """Run `probable serve` on a free port; yield its base URL; stop it."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "generator", "--root", str(project), "serve",
+         "--port", str(port)], stderr=subprocess.DEVNULL)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def _wait_for(url: str, seconds: float = 20) -> bytes:
     deadline = time.monotonic() + seconds
     while True:
@@ -73,12 +88,7 @@ def _wait_for(url: str, seconds: float = 20) -> bytes:
 
 
 def test_serve_rebuilds_on_save_and_tells_the_browser_to_reload(project):
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve",
-         "--port", str(port)], stderr=subprocess.PIPE, text=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with _serving(project) as base:
         page = _wait_for(f"{base}/posts/second-post/").decode()
         assert "dev-reload" in page
         assert "A short post" in page
@@ -94,20 +104,13 @@ def test_serve_rebuilds_on_save_and_tells_the_browser_to_reload(project):
         assert first < saved_ms < written  # pages loaded before the save reload
         assert "An edited post" in _wait_for(f"{base}/posts/second-post/").decode()
         events.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_serve_sees_every_save_of_site_toml_made_by_renaming(project):
     # Editors often save by writing a new file and renaming it over the
     # old one; a watch on the file itself would see only the first save.
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve",
-         "--port", str(port)], stderr=subprocess.PIPE, text=True)
-    try:
-        home = f"http://127.0.0.1:{port}/"
+    with _serving(project) as base:
+        home = f"{base}/"
         _wait_for(home)
         config = project / "site.toml"
         text = config.read_text()
@@ -121,19 +124,11 @@ def test_serve_sees_every_save_of_site_toml_made_by_renaming(project):
             while f"<title>{new}</title>" not in _wait_for(home).decode():
                 assert time.monotonic() < deadline, f"save {number + 1} not seen"
                 time.sleep(0.05)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_serve_saves_a_cache_that_the_next_build_can_trust(project, tmp_path):
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve",
-         "--port", str(port)], stderr=subprocess.PIPE, text=True)
     index = project / ".cache/build/index.pickle"
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with _serving(project) as base:
         _wait_for(f"{base}/posts/second-post/")
         events = urllib.request.urlopen(f"{base}/__reload", timeout=20)
         events.readline()
@@ -147,9 +142,6 @@ def test_serve_saves_a_cache_that_the_next_build_can_trust(project, tmp_path):
             assert time.monotonic() < deadline, "serve never saved its cache"
             time.sleep(0.1)
         events.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     copy = tmp_path / "copy"
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".cache", "public"))
 
@@ -168,12 +160,8 @@ def test_production_pages_do_not_load_the_reload_script(project):
 
 @pytest.mark.browser
 def test_serve_reloads_the_open_page_after_each_save(project, page):
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "generator", "--root", str(project), "serve",
-         "--port", str(port)], stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/posts/second-post/"
+    with _serving(project) as base:
+        url = f"{base}/posts/second-post/"
         _wait_for(url)
         page.goto(url)
         post = project / "content/posts/second-post/index.md"
@@ -184,9 +172,6 @@ def test_serve_reloads_the_open_page_after_each_save(project, page):
             page.locator("main", has_text=f"Edit {number}.").wait_for(
                 timeout=10_000)
         assert page.problems == []
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 

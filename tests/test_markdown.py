@@ -30,7 +30,8 @@ COMMONMARK = {
     "block quote": "> quote\n> - list\n>\n> para\n\n> lazy\ncontinuation",
     "raw html": '<div class="x">\n*raw*\n</div>\n\ninline <span>html</span> <!-- c -->',
     "entities and escapes": "&copy; &amp; &#35; &nbsp; \\* \\_ \\` <tag> \"q\" 'a'",
-    "reference links": "[ref][r], [r] and [text](/p \"Title\")\n\n[r]: /a?b=1&c=2 \"T\"",
+    "reference links": (
+        "[ref][r], [r] and [text](/p \"Title\")\n\n[r]: /a?b=1&c=2 \"T\""),
     "level 1, 5 and 6 headings": "# One\n\n##### Five\n\n###### Six\n\nSetext\n======",
     "thematic breaks": "a\n\n***\n\n- - -\n\nb",
     "strikethrough": "~~gone~~ and ~one~",
@@ -121,7 +122,8 @@ def test_callout_mistakes_are_reported_at_their_lines(tmp_path):
     text = "::: tip\nx\n:::\n\n:::\n\n::: note\nnever closed"
     _, _, problems = render(text, tmp_path)
     assert messages(problems) == [
-        (5, "unknown callout 'tip'; callouts are note, key, warning (write '::: note')"),
+        (5, ("unknown callout 'tip'; callouts are note, key, warning "
+             "(write '::: note')")),
         (9, ("':::' closes no callout; remove it or open one with '::: note' "
             "(callouts start at the margin, outside lists and quotes)")),
         (11, "'::: note' is never closed; end the callout with a line of ':::'"),
