@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from stat import S_ISDIR, S_ISREG
 from generator.cache import Cache, combine
 from generator.config import SiteConfig, load_config
 from generator.errors import Problems
-from generator.write import write_site
+from generator.write import start_staging, write_site
 
 log = logging.getLogger("probable.build")
 
@@ -95,17 +96,28 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
 
     from generator.stages import run_stages
 
+    # An output folder that is not as the last build left it is replaced
+    # whole, by a new site assembled beside it, into which the workers
+    # write the post pages as they render them.
+    staging = None if cache.output_intact(out) else start_staging(out)
     problems = Problems(root)
-    site = run_stages(config, inputs, cache, problems, drafts, dev_reload, processes)
-    links_key = check_links_of(site, inputs, cache, problems)
+    try:
+        site = run_stages(config, inputs, cache, problems, drafts, dev_reload,
+                          processes, staging)
+        links_key = check_links_of(site, inputs, cache, problems)
 
-    # Write: only when nothing failed, so public/ keeps the last good site.
-    # Until then the stages only read the cache: a Record of a post with
-    # errors must not be reused as if the post were fine.
-    problems.raise_if_failed(strict=strict)
+        # Write: only when nothing failed, so public/ keeps the last good
+        # site. Until then the stages do not change what the cache's index
+        # and Records say: a Record of a post with errors must not be
+        # reused as if the post were fine.
+        problems.raise_if_failed(strict=strict)
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     for warning in problems.warnings:
         log.warning("%s", warning)
-    written, manifest = write_site(site.outputs, out, cache)
+    written, manifest = write_site(site.outputs, out, cache, staging)
     if on_written is not None:
         on_written()
 

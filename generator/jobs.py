@@ -3,9 +3,12 @@
 A :class:`Job` is one post or page: parse it (unless the cache holds its
 Record) and render its own page. Jobs are independent, so they run in a
 pool of forked processes, one per core; results come back in job order,
-which keeps the build deterministic. Workers put the body HTML, the widget
-data and the rendered page into the cache's object store and send back
-only the small :class:`~generator.parse.Record` and the page's checksum.
+which keeps the build deterministic. Workers put the body HTML (in a pack
+of their own) and the widget data into the cache's object store, and the
+rendered page either straight into the folder a clean build is staged in
+or, for a build that updates the output in place, into the object store.
+They send back only the small :class:`~generator.parse.Record` and the
+page's checksum.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.assets import Assets
-from generator.cache import store
+from generator.cache import PackWriter, read_body, store
 from generator.config import SiteConfig
 from generator.errors import Problem, Problems
 from generator.load import Source
@@ -40,6 +43,7 @@ class Setup:
     manifest: dict
     dev_reload: bool
     objects: Path
+    staging: Path | None  # where a clean build's pages go; None: the store
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Result:
     record: Record
     page_sha: str
     problems: list[Problem]
+    placed: bool  # the page is in the staging folder, not in the store
 
 
 class Worker:
@@ -72,6 +77,7 @@ class Worker:
                              self.problems)
         self.renderer = Renderer(setup.config, env, self.problems,
                                  dev_reload=setup.dev_reload)
+        self.pack = PackWriter(setup.objects)
 
     def run(self, job: Job) -> Result:
         """Do one job; problems found on the way travel back with the result."""
@@ -80,7 +86,7 @@ class Worker:
             record = self.record(self.parser.parse(job.source), job.key)
         else:
             record = job.record
-            record.html = (self.setup.objects / record.html_sha).read_text("utf-8")
+            record.html = read_body(self.setup.objects, record.body)
 
         if job.source.kind == "post":
             _, page = self.renderer.page(
@@ -91,15 +97,22 @@ class Worker:
             _, page = self.renderer.page("page.html", job.output, doc=record,
                                          url=job.source.url)
         page_sha = hashlib.sha256(page).hexdigest()
-        store(self.setup.objects, page_sha, page)
-        return Result(record, page_sha, list(self.problems.items))
+        if self.setup.staging is not None:
+            # The folder is this build's own until it replaces the output.
+            target = self.setup.staging / job.output
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(page)
+        else:
+            store(self.setup.objects, page_sha, page)
+        return Result(record, page_sha, list(self.problems.items),
+                      placed=self.setup.staging is not None)
 
     def record(self, document: Document, key: str) -> Record:
         """Store a Document's bulky parts in the object store; return its Record."""
         objects = self.setup.objects
         html = document.html.encode("utf-8")
         html_sha = hashlib.sha256(html).hexdigest()
-        store(objects, html_sha, html)
+        body = self.pack.add(html)
 
         data = []
         for use in document.widgets:
@@ -121,6 +134,7 @@ class Worker:
             key=key, source=source, toc=document.toc, anchors=document.anchors,
             words=document.words, summary=document.summary, links=document.links,
             files=document.files, depends=depends, data=data, html_sha=html_sha,
+            body=body,
             meta=list_meta(source, document.summary),
             warnings=[p for p in self.problems.items if p.warning],
             uses_assets=self.setup.assets_digest if document.widgets else "",
@@ -146,7 +160,10 @@ def run_jobs(jobs: list[Job], setup: Setup, processes: int | None = None
     processes = processes or os.cpu_count() or 1
     if len(jobs) < POOL_THRESHOLD or processes < 2:
         worker = Worker(setup)
-        yield from (worker.run(job) for job in jobs)
+        try:
+            yield from (worker.run(job) for job in jobs)
+        finally:
+            worker.pack.close()
         return
 
     import multiprocessing  # only builds with many jobs pay for importing it

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-
 UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
 
 

@@ -194,8 +194,8 @@ class Record:
     """What later stages and later builds need of a parsed Document.
 
     Records are what the build cache keeps between builds. The body HTML is
-    stored once in the cache's object store (``html_sha``) and only loaded
-    into ``html`` when a page or the feed needs it.
+    stored once in a pack of the cache's object store (``body``) and only
+    loaded into ``html`` when a page or the feed needs it.
     """
 
     key: str  # parse key: changes whenever anything the parse read changes
@@ -208,7 +208,8 @@ class Record:
     files: list[tuple[str, int]]
     depends: dict[str, str]  # content file -> sha256 of each file the HTML uses
     data: list[tuple[str, str]]  # (public path, sha256) of each widget's data
-    html_sha: str
+    html_sha: str  # what the body HTML is
+    body: tuple[str, int, int]  # where it is: (pack, offset, length)
     meta: str  # sha256 over what list pages show of the post
     warnings: list = field(default_factory=list)
     uses_assets: str = ""  # asset map digest, when widget markup embeds URLs

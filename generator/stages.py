@@ -63,8 +63,13 @@ class Keys:
 
 
 def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
-               drafts: bool, dev_reload: bool, processes: int | None) -> Site:
-    """Load, parse and render the site; return what would be written."""
+               drafts: bool, dev_reload: bool, processes: int | None,
+               staging: Path | None = None) -> Site:
+    """Load, parse and render the site; return what would be written.
+
+    With ``staging``, the folder a clean build is assembled in, post and
+    page renders are written there at once instead of into the cache.
+    """
     site = Site()
     assets = collect_assets(config.static_dir)
     keys = Keys(
@@ -84,7 +89,7 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
 
     # Parse each source and render its own page, in parallel when many.
     records = parse_stage(config, sources, cached, load_warnings, cache, keys,
-                          assets, problems, dev_reload, processes, site)
+                          assets, problems, dev_reload, processes, site, staging)
     site.posts = sorted((r for r in records if r.source.kind == "post"),
                         key=lambda r: (r.source.date, r.source.slug), reverse=True)
     site.pages = [r for r in records if r.source.kind == "page"]
@@ -116,7 +121,7 @@ def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
     if record.uses_assets and record.uses_assets != keys.assets:
         return False
     # The bulky parts live in the object store, which may have been pruned.
-    if not cache.has(record.html_sha) or not all(
+    if not cache.holds_body(record.body) or not all(
             cache.has(sha) for _, sha in record.data):
         return False
     return all(inputs.files.get(f"content/{path}") == sha
@@ -164,7 +169,7 @@ def _neighbour(source) -> SimpleNamespace | None:
 
 
 def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
-                problems, dev_reload, processes, site) -> list[Record]:
+                problems, dev_reload, processes, site, staging) -> list[Record]:
     """Parse what changed and render every post and page whose inputs changed."""
     posts = sorted((s for s in sources if s.kind == "post"),
                    key=lambda s: (s.date, s.slug), reverse=True)
@@ -195,7 +200,7 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
                                    _neighbour(older), output)))
 
     setup = Setup(config, assets.urls, keys.assets, read_models_manifest(
-        config.data_dir), dev_reload, cache.objects)
+        config.data_dir), dev_reload, cache.objects, staging)
     results = run_jobs([job for _, job in jobs], setup, processes)
     for (page_key, job), result in zip(jobs, results):
         for problem in result.problems:
@@ -205,8 +210,12 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
             site.parsed_keys.add(record.key)
             record.warnings = load_warnings.get(job.key, []) + record.warnings
         records[job.key] = record
-        _set(site, job.output, page_key, result.page_sha, cache.path(result.page_sha),
-             rendered=True)
+        if result.placed:
+            site.outputs[job.output] = Output(result.page_sha, placed=True)
+            site.render_keys[job.output] = page_key
+        else:
+            _set(site, job.output, page_key, result.page_sha,
+                 cache.path(result.page_sha), rendered=True)
 
     for output, (page_key, sha, found) in reused.items():
         _set(site, output, page_key, sha, found)
@@ -214,7 +223,7 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
     for record in ordered:
         if record.key in cached:
             problems.items.extend(record.warnings)
-        site.objects.add(record.html_sha)
+        site.objects.add(record.body[0])
         site.objects.update(sha for _, sha in record.data)
     return ordered
 
@@ -284,7 +293,7 @@ def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):
         key = (record.html_sha, config.url(record.source.url))
         html = cache.feed_html.get(key)
         if html is None:
-            body = record.html or cache.get(record.html_sha).decode("utf-8")
+            body = record.html or cache.body(record.body)
             html = absolute_html(body, record.source.url, config)
         made[key] = html
         entries.append((record, html))

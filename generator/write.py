@@ -7,9 +7,10 @@ When the folder still holds exactly what the last build wrote (sizes and
 modification times as recorded), only files whose checksum changed are
 replaced, each by writing a temporary file and renaming it over the old
 one, and files no longer produced are removed. Otherwise the whole site is
-written into a sibling folder and swapped in by two renames. Either way the
-build calls this only when it has found no problem, so a failed build
-leaves the previous site exactly as it was.
+assembled in a sibling folder (:func:`start_staging`; the build's workers
+already wrote the post pages into it) and swapped in by two renames. Either
+way the build calls this only when it has found no problem, so a failed
+build leaves the previous site exactly as it was.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Output:
     content: bytes | None = None  # the bytes, or
     path: str | Path | None = None  # a file to copy them from
     movable: bool = False  # path is this build's own: move it, do not copy
+    placed: bool = False  # already in the staging folder, where it belongs
 
 
 def _place(output: Output, target: Path, moved: dict, atomic: bool) -> None:
@@ -63,12 +65,29 @@ def _state(path: Path, sha: str) -> FileState:
     return FileState(stat.st_size, stat.st_mtime_ns, sha)
 
 
-def write_site(outputs: dict[str, Output], out: Path, cache: Cache
-               ) -> tuple[int, dict[str, FileState]]:
-    """Bring ``out`` to ``outputs``; return (files written, new manifest)."""
-    if cache.output_intact(out):
+def start_staging(out: Path) -> Path:
+    """Return an empty folder beside ``out`` to assemble a whole new site in.
+
+    Leftovers of a build that stopped half-way are removed first.
+    """
+    staging = out.with_name(f".{out.name}.new")
+    for leftover in (staging, out.with_name(f".{out.name}.old")):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def write_site(outputs: dict[str, Output], out: Path, cache: Cache,
+               staging: Path | None = None) -> tuple[int, dict[str, FileState]]:
+    """Bring ``out`` to ``outputs``; return (files written, new manifest).
+
+    Without ``staging`` (from :func:`start_staging`) ``out`` must still hold
+    what the last build wrote, and is updated in place.
+    """
+    if staging is None:
         return _update(outputs, out, cache.index.outputs)
-    return _replace(outputs, out)
+    return _replace(outputs, out, staging)
 
 
 def _update(outputs: dict[str, Output], out: Path,
@@ -99,16 +118,13 @@ def _remove_empty_parents(path: Path, out: Path) -> None:
         folder = folder.parent
 
 
-def _replace(outputs: dict[str, Output], out: Path
+def _replace(outputs: dict[str, Output], out: Path, staging: Path
              ) -> tuple[int, dict[str, FileState]]:
-    staging = out.with_name(f".{out.name}.new")
     retired = out.with_name(f".{out.name}.old")
-    for leftover in (staging, retired):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-
     manifest, moved = {}, {}
     for name in sorted(outputs):
+        if outputs[name].placed:
+            continue
         target = staging / name
         target.parent.mkdir(parents=True, exist_ok=True)
         _place(outputs[name], target, moved, atomic=False)

@@ -347,7 +347,7 @@ def test_records_and_an_index_from_different_builds_give_clean_bytes(project,
 @pytest.mark.parametrize("intact", [True, False], ids=["update", "replace"])
 def test_two_outputs_of_one_rendered_object_both_get_its_bytes(tmp_path, intact):
     from generator.cache import Cache, FileState
-    from generator.write import Output, write_site
+    from generator.write import Output, start_staging, write_site
 
     cache = Cache(tmp_path / "cache")
     sha = cache.put(b"same page")
@@ -361,7 +361,7 @@ def test_two_outputs_of_one_rendered_object_both_get_its_bytes(tmp_path, intact)
     outputs = {name: Output(sha, path=cache.path(sha), movable=True)
                for name in ("a.html", "b/index.html")}
 
-    write_site(outputs, out, cache)
+    write_site(outputs, out, cache, None if intact else start_staging(out))
 
     assert tree_bytes(out) == {"a.html": b"same page", "b/index.html": b"same page"}
 
@@ -391,5 +391,55 @@ def test_a_tampered_page_is_rendered_again_after_an_edit(project, tmp_path):
     _edit_body(project)
 
     build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_a_failed_build_of_a_whole_new_site_leaves_no_trace(project):
+    from generator.errors import BuildError
+
+    build(project)
+    (project / "public/index.html").write_text("tampered")  # so: a whole new site
+    before = tree_bytes(project / "public")
+    post = project / "content/posts/second-post/index.md"
+    post.write_text(post.read_text() + "\n[broken](/nowhere/)\n")
+
+    with pytest.raises(BuildError, match="broken link"):
+        build(project)
+
+    assert tree_bytes(project / "public") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == [
+        ".cache"]  # the pages already staged went with the failure
+
+
+def _packs(project) -> set[str]:
+    return {p.name for p in (project / ".cache/build/objects").glob("pack-*")}
+
+
+def test_a_pack_no_record_uses_is_dropped(project):
+    post = project / "content/posts/second-post/index.md"
+    build(project)
+    first = _packs(project)
+    post.write_text(post.read_text() + "\nOne more line.\n")
+    build(project)
+    second = _packs(project) - first
+    post.write_text(post.read_text() + "\nAnd another.\n")
+
+    build(project)
+
+    # The first pack keeps the bodies of the posts not edited; the second
+    # held only the edited post's old body.
+    assert len(first) == len(second) == 1
+    assert first <= _packs(project) and not second & _packs(project)
+
+
+def test_a_pack_cut_short_is_parsed_again(project, tmp_path):
+    build(project)
+    (pack,) = (project / ".cache/build/objects").glob("pack-*")
+    pack.write_bytes(pack.read_bytes()[:100])
+    (project / "templates/base.html").write_text(
+        (project / "templates/base.html").read_text() + "<!-- changed -->\n")
+
+    build(project)  # re-renders every page: the bodies cut off must be parsed
 
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
