@@ -155,9 +155,10 @@ class _FirstChars:
 
     def __init__(self, lexer_class):
         self.rules = lexer_class._tokens
-        self.starts = {state: [_starts(getattr(match, "__self__", None))
-                               for match, _, _ in rules]
-                       for state, rules in self.rules.items()}
+        # Worked out for a state when text first reaches it: parsing every
+        # pattern of Python's lexer up front took 40 ms, in every worker,
+        # and a block of code enters a few of its states.
+        self.starts: dict[str, list] = {}
         self.tables: dict[str, dict[str, list]] = {state: {} for state in self.rules}
 
     @classmethod
@@ -170,10 +171,14 @@ class _FirstChars:
         table = self.tables[state]
         rules = table.get(char)
         if rules is None:
+            starts = self.starts.get(state)
+            if starts is None:
+                starts = self.starts[state] = [
+                    _starts(getattr(match, "__self__", None))
+                    for match, _, _ in self.rules[state]]
             rules = table[char] = [
-                rule for rule, starts in zip(self.rules[state], self.starts[state],
-                                             strict=True)
-                if starts is None or char in starts]
+                rule for rule, first in zip(self.rules[state], starts, strict=True)
+                if first is None or char in first]
         return rules
 
 

@@ -148,29 +148,69 @@ _worker: Worker | None = None
 def _start(setup: Setup) -> None:
     global _worker
     _worker = Worker(setup)
+    # Compile the templates while the parent is still reading the sources
+    # (see Workers): otherwise each worker compiles them at its first page.
+    env = _worker.renderer.env
+    for name in env.list_templates(filter_func=_page_template):
+        env.get_template(name)
+
+
+def _page_template(name: str) -> bool:
+    return name.endswith(".html") and not name.startswith("widgets/")
 
 
 def _run(job: Job) -> Result:
     return _worker.run(job)
 
 
-def run_jobs(jobs: list[Job], setup: Setup, processes: int | None = None
-             ) -> Iterator[Result]:
-    """Yield one Result per job, in job order, using a pool when it pays."""
-    processes = processes or os.cpu_count() or 1
-    if len(jobs) < POOL_THRESHOLD or processes < 2:
-        worker = Worker(setup)
+class Workers:
+    """Runs jobs in a pool of forked processes, or here when there are few.
+
+    ``expected``: how many jobs are about to come. When that is enough for
+    a pool, the pool starts at once, so that its workers set themselves up
+    (templates, the Markdown parser) while this process loads the sources.
+    """
+
+    def __init__(self, setup: Setup, processes: int | None = None,
+                 expected: int = 0):
+        self.setup = setup
+        self.processes = processes or os.cpu_count() or 1
+        self._pool = None
+        if expected >= POOL_THRESHOLD:
+            self._start_pool()
+
+    def run(self, jobs: list[Job]) -> Iterator[Result]:
+        """Yield one Result per job, in job order."""
+        if len(jobs) < POOL_THRESHOLD or self.processes < 2:
+            self.close()  # one started for more jobs than came
+            worker = Worker(self.setup)
+            try:
+                yield from (worker.run(job) for job in jobs)
+            finally:
+                worker.pack.close()
+            return
+
+        if self._pool is None:
+            self._start_pool()
+        chunk = max(1, min(16, len(jobs) // (self.processes * 4)))
         try:
-            yield from (worker.run(job) for job in jobs)
+            yield from self._pool.imap(_run, jobs, chunksize=chunk)
         finally:
-            worker.pack.close()
-        return
+            self.close()
 
-    import multiprocessing  # only builds with many jobs pay for importing it
+    def close(self) -> None:
+        """Stop the pool, if one runs."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
 
-    # fork shares the already imported modules with the workers, which
-    # makes the pool start in milliseconds instead of re-importing.
-    context = multiprocessing.get_context("fork")
-    chunk = max(1, min(16, len(jobs) // (processes * 4)))
-    with context.Pool(processes, initializer=_start, initargs=(setup,)) as pool:
-        yield from pool.imap(_run, jobs, chunksize=chunk)
+    def _start_pool(self) -> None:
+        if self.processes < 2:
+            return
+        import multiprocessing  # only builds with many jobs pay for importing it
+
+        # fork shares the already imported modules with the workers, which
+        # makes the pool start in milliseconds instead of re-importing.
+        context = multiprocessing.get_context("fork")
+        self._pool = context.Pool(self.processes, initializer=_start,
+                                  initargs=(self.setup,))

@@ -26,7 +26,7 @@ from generator.assets import Assets, collect_assets
 from generator.cache import Cache, combine, key_of
 from generator.config import SiteConfig
 from generator.errors import Problems
-from generator.jobs import Job, Setup, run_jobs
+from generator.jobs import Job, Setup, Workers
 from generator.load import check_duplicate_slugs, read_source
 from generator.parse import Record
 from generator.render import Renderer, collect_tags
@@ -83,13 +83,23 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
         assets=combine(f"{k}={v}" for k, v in sorted(assets.urls.items())),
     )
 
-    # Load: read front matter, except where the cache has a valid Record.
-    sources, cached, load_warnings = load_stage(config, inputs, cache, keys,
-                                                problems, drafts)
+    # A whole new site renders every page: start the workers now, so that
+    # they set up while the sources are read.
+    setup = Setup(config, assets.urls, keys.assets, read_models_manifest(
+        config.data_dir), dev_reload, cache.objects, staging)
+    markdown = [name for name in inputs.files
+                if name.startswith("content/") and name.endswith(".md")]
+    workers = Workers(setup, processes, expected=len(markdown) if staging else 0)
+    try:
+        # Load: read front matter, except where the cache has a valid Record.
+        sources, cached, load_warnings = load_stage(config, inputs, markdown,
+                                                    cache, keys, problems, drafts)
 
-    # Parse each source and render its own page, in parallel when many.
-    records = parse_stage(config, sources, cached, load_warnings, cache, keys,
-                          assets, problems, dev_reload, processes, site, staging)
+        # Parse each source and render its own page, in parallel when many.
+        records = parse_stage(sources, cached, load_warnings, cache, keys,
+                              problems, site, workers)
+    finally:
+        workers.close()
     site.posts = sorted((r for r in records if r.source.kind == "post"),
                         key=lambda r: (r.source.date, r.source.slug), reverse=True)
     site.pages = [r for r in records if r.source.kind == "page"]
@@ -128,8 +138,10 @@ def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
                for path, sha in record.depends.items())
 
 
-def load_stage(config, inputs, cache, keys, problems, drafts):
+def load_stage(config, inputs, markdown, cache, keys, problems, drafts):
     """Return (sources, {parse key: cached Record}, {parse key: load warnings}).
+
+    ``markdown``: the project-relative names of the Markdown inputs.
 
     The dictionaries are keyed by parse key, which is unique per source and,
     unlike a Path, costs nothing to hash.
@@ -137,8 +149,6 @@ def load_stage(config, inputs, cache, keys, problems, drafts):
     sources, cached, warnings = [], {}, {}
     content = config.content_dir
     data = _data_by_slug(inputs)
-    markdown = [name for name in inputs.files
-                if name.startswith("content/") and name.endswith(".md")]
     for relative in sorted(markdown):
         # The slug from the name alone: building a Path per source costs
         # more than the rest of this loop for a site whose posts are cached.
@@ -168,8 +178,8 @@ def _neighbour(source) -> SimpleNamespace | None:
     return SimpleNamespace(source=source) if source is not None else None
 
 
-def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
-                problems, dev_reload, processes, site, staging) -> list[Record]:
+def parse_stage(sources, cached, load_warnings, cache, keys, problems, site,
+                workers) -> list[Record]:
     """Parse what changed and render every post and page whose inputs changed."""
     posts = sorted((s for s in sources if s.kind == "post"),
                    key=lambda s: (s.date, s.slug), reverse=True)
@@ -199,9 +209,7 @@ def parse_stage(config, sources, cached, load_warnings, cache, keys, assets,
         jobs.append((page_key, Job(source, source.key, record, _neighbour(newer),
                                    _neighbour(older), output)))
 
-    setup = Setup(config, assets.urls, keys.assets, read_models_manifest(
-        config.data_dir), dev_reload, cache.objects, staging)
-    results = run_jobs([job for _, job in jobs], setup, processes)
+    results = workers.run([job for _, job in jobs])
     for (page_key, job), result in zip(jobs, results):
         for problem in result.problems:
             problems.items.append(problem)
