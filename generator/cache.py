@@ -49,7 +49,7 @@ from typing import NamedTuple
 log = logging.getLogger("probable.cache")
 
 #: Bump when the layout of Index or Record changes; older caches are ignored.
-FORMAT = 5
+FORMAT = 6
 RACY_SECONDS = 2.0
 
 

@@ -7,8 +7,8 @@ which keeps the build deterministic. Workers put the body HTML (in a pack
 of their own) and the widget data into the cache's object store, and the
 rendered page either straight into the folder a clean build is staged in
 or, for a build that updates the output in place, into the object store.
-They send back only the small :class:`~generator.parse.Record` and the
-page's checksum.
+They send back only the small :class:`~generator.parse.Record`, the
+page's checksum and, for a post, its item in the lists of posts.
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from generator.assets import Assets
 from generator.cache import PackWriter, read_body, store
 from generator.config import SiteConfig
 from generator.errors import Problem, Problems
+from generator.links import resolve
 from generator.load import Source
 from generator.parse import Document, Parser, Record, list_meta
 from generator.render import Renderer, reading_minutes
@@ -64,6 +67,7 @@ class Result:
     page_sha: str
     problems: list[Problem]
     placed: bool  # the page is in the staging folder, not in the store
+    entry: str = ""  # a post's item in the home and tag pages' lists
 
 
 class Worker:
@@ -105,7 +109,20 @@ class Worker:
         else:
             store(self.setup.objects, page_sha, page)
         return Result(record, page_sha, list(self.problems.items),
-                      placed=self.setup.staging is not None)
+                      placed=self.setup.staging is not None,
+                      entry=self.entry(record) if job.source.kind == "post" else "")
+
+    def entry(self, record: Record) -> str:
+        """Return the post's list item, rendered here, in parallel, rather
+        than by the process that renders the lists once every post is done.
+
+        A template error is left for that process, which reports it at the
+        line of the list page being rendered.
+        """
+        try:
+            return str(self.renderer.list_entry(record))
+        except (jinja2.TemplateError, LookupError):
+            return ""
 
     def record(self, document: Document, key: str) -> Record:
         """Store a Document's bulky parts in the object store; return its Record."""
@@ -133,6 +150,7 @@ class Worker:
         return Record(
             key=key, source=source, toc=document.toc, anchors=document.anchors,
             words=document.words, summary=document.summary, links=document.links,
+            targets=[resolve(href, source.url) for href, _ in document.links],
             files=document.files, depends=depends, data=data, html_sha=html_sha,
             body=body,
             meta=list_meta(source, document.summary),

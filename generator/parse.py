@@ -204,7 +204,8 @@ class Record:
     anchors: set[str]
     words: int
     summary: str
-    links: list[tuple[str, int]]
+    links: list[tuple[str, int]]  # (href, line)
+    targets: list  # where each link leads (links.resolve): None if external
     files: list[tuple[str, int]]
     depends: dict[str, str]  # content file -> sha256 of each file the HTML uses
     data: list[tuple[str, str]]  # (public path, sha256) of each widget's data

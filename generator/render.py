@@ -91,6 +91,10 @@ class Renderer:
             entry = self._entries[doc.meta] = Markup(template.render(doc=doc))
         return entry
 
+    def add_entries(self, entries: dict[str, str]) -> None:
+        """Take list items that another Renderer made, by ``doc.meta``."""
+        self._entries.update((meta, Markup(entry)) for meta, entry in entries.items())
+
     def page(self, template: str, output: str, **context) -> tuple[str, bytes]:
         """Render one template to ``(output path, bytes)``; report errors."""
         try:

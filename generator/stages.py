@@ -47,6 +47,7 @@ class Site:
     objects: set[str] = field(default_factory=set)  # object store entries in use
     parsed_keys: set[str] = field(default_factory=set)  # parsed in this build
     render_keys: dict[str, str] = field(default_factory=dict)  # output -> key
+    entries: dict[str, str] = field(default_factory=dict)  # list items by meta
 
     @property
     def parsed(self) -> int:
@@ -218,6 +219,8 @@ def parse_stage(sources, cached, load_warnings, cache, keys, problems, site,
             site.parsed_keys.add(record.key)
             record.warnings = load_warnings.get(job.key, []) + record.warnings
         records[job.key] = record
+        if result.entry:
+            site.entries[record.meta] = result.entry
         if result.placed:
             site.outputs[job.output] = Output(result.page_sha, placed=True)
             site.render_keys[job.output] = page_key
@@ -252,6 +255,7 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
     """Render home, archive, tags, feed, sitemap and the fixed files."""
     env = create_environment(config, assets.url)
     renderer = Renderer(config, env, problems, dev_reload=dev_reload)
+    renderer.add_entries(site.entries)
     posts, pages = site.posts, site.pages
     tags = collect_tags(posts)
     listing = combine(keys.render, [r.meta for r in posts])  # of lists of all

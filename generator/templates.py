@@ -66,6 +66,9 @@ def create_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment lives for one build, in which templates do not
+        # change: no stat of the file each time a page asks for one.
+        auto_reload=False,
         # Compiled templates are kept between builds; Jinja checks the
         # source's modification time before using one.
         bytecode_cache=jinja2.FileSystemBytecodeCache(_bytecode_dir(config)),

@@ -140,6 +140,20 @@ def test_template_runtime_error_names_template_and_line(previous_site, capsys):
     assert tree_bytes(project / "public") == before
 
 
+def test_list_item_template_error_names_the_list_page(previous_site, capsys):
+    # Workers render each post's list item too; a failure there must not
+    # crash the build but be reported as the list page renders it.
+    project, before = previous_site
+    edit(project, "templates/partials/post-entry.html", "{{ doc.source.title }}",
+         "{{ doc.source.no_such_field }}")
+
+    lines = failed_build(project, capsys)
+
+    assert any(line.startswith("templates/index.html:") and "template error" in line
+               and "no_such_field" in line for line in lines), lines
+    assert tree_bytes(project / "public") == before
+
+
 def test_unknown_front_matter_key_warns_and_strict_fails(previous_site, capsys):
     project, before = previous_site
     edit(project, SECOND, "tags: [testing]", "tags: [testing]\ncategory: misc")
