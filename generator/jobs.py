@@ -168,13 +168,19 @@ def _start(setup: Setup) -> None:
     _worker = Worker(setup)
     # Compile the templates while the parent is still reading the sources
     # (see Workers): otherwise each worker compiles them at its first page.
+    # An error is not raised here, where it would kill the worker (and the
+    # pool would start another, and another): the page that uses the
+    # template reports it at its line.
     env = _worker.renderer.env
-    for name in env.list_templates(filter_func=_page_template):
-        env.get_template(name)
+    for name in env.list_templates(filter_func=_warmed):
+        try:
+            env.get_template(name)
+        except Exception:  # noqa: BLE001 (any error: see above)
+            continue
 
 
-def _page_template(name: str) -> bool:
-    return name.endswith(".html") and not name.startswith("widgets/")
+def _warmed(name: str) -> bool:
+    return not name.startswith("widgets/")
 
 
 def _run(job: Job) -> Result:

@@ -7,6 +7,10 @@ exit status and that the previous output is byte for byte what it was.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+
 import pytest
 
 from generator.build import build
@@ -138,6 +142,30 @@ def test_template_runtime_error_names_template_and_line(previous_site, capsys):
     assert any(line.startswith("templates/page.html:6: template error") and
                "no_such_field" in line for line in lines), lines
     assert tree_bytes(project / "public") == before
+
+
+def test_template_error_in_a_parallel_build_is_reported(previous_site):
+    # Enough posts for the worker pool, whose workers compile the templates
+    # as they start: an error there must not kill them (the pool would
+    # start new ones for ever) but be reported like any other.
+    project, before = previous_site
+    for number in range(60):
+        post = project / f"content/posts/many-{number:02d}/index.md"
+        post.parent.mkdir()
+        post.write_text(f"---\ntitle: Many {number}\ndate: 2025-02-01\n---\n\n"
+                        f"Text {number}.\n")
+    shutil.rmtree(project / "public")  # so the build is a whole new site
+    edit(project, "templates/post.html", "{% block main %}",
+         "{% block main %}{% if %}")
+
+    done = subprocess.run([sys.executable, "-m", "generator", "--root",
+                           str(project), "build"], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+    assert done.returncode == 1, done.stderr
+    assert "templates/post.html:13: template syntax error" in done.stderr, (
+        done.stderr)
+    assert not (project / "public").exists()
 
 
 def test_list_item_template_error_names_the_list_page(previous_site, capsys):
