@@ -59,6 +59,7 @@ class Job:
     newer: Record | None  # neighbours shown on a post page
     older: Record | None
     output: str  # path of the page in public/
+    widgets_key: str = ""  # see Parser.parse
 
 
 @dataclass
@@ -87,7 +88,8 @@ class Worker:
         """Do one job; problems found on the way travel back with the result."""
         self.problems.items = []
         if job.record is None:
-            record = self.record(self.parser.parse(job.source), job.key)
+            record = self.record(self.parser.parse(job.source, job.widgets_key),
+                                 job.key)
         else:
             record = job.record
             record.html = read_body(self.setup.objects, record.body)

@@ -93,11 +93,12 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
     workers = Workers(setup, processes, expected=len(markdown) if staging else 0)
     try:
         # Load: read front matter, except where the cache has a valid Record.
-        sources, cached, load_warnings = load_stage(config, inputs, markdown,
+        data = _data_by_slug(inputs)
+        sources, cached, load_warnings = load_stage(config, inputs, markdown, data,
                                                     cache, keys, problems, drafts)
 
         # Parse each source and render its own page, in parallel when many.
-        records = parse_stage(sources, cached, load_warnings, cache, keys,
+        records = parse_stage(sources, cached, load_warnings, data, cache, keys,
                               problems, site, workers)
     finally:
         workers.close()
@@ -139,17 +140,17 @@ def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
                for path, sha in record.depends.items())
 
 
-def load_stage(config, inputs, markdown, cache, keys, problems, drafts):
+def load_stage(config, inputs, markdown, data, cache, keys, problems, drafts):
     """Return (sources, {parse key: cached Record}, {parse key: load warnings}).
 
-    ``markdown``: the project-relative names of the Markdown inputs.
+    ``markdown``: the project-relative names of the Markdown inputs;
+    ``data``: the widget data files of each post (see _data_by_slug).
 
     The dictionaries are keyed by parse key, which is unique per source and,
     unlike a Path, costs nothing to hash.
     """
     sources, cached, warnings = [], {}, {}
     content = config.content_dir
-    data = _data_by_slug(inputs)
     for relative in sorted(markdown):
         # The slug from the name alone: building a Path per source costs
         # more than the rest of this loop for a site whose posts are cached.
@@ -179,7 +180,7 @@ def _neighbour(source) -> SimpleNamespace | None:
     return SimpleNamespace(source=source) if source is not None else None
 
 
-def parse_stage(sources, cached, load_warnings, cache, keys, problems, site,
+def parse_stage(sources, cached, load_warnings, data, cache, keys, problems, site,
                 workers) -> list[Record]:
     """Parse what changed and render every post and page whose inputs changed."""
     posts = sorted((s for s in sources if s.kind == "post"),
@@ -207,8 +208,11 @@ def parse_stage(sources, cached, load_warnings, cache, keys, problems, site,
             records[source.key] = record
             reused[output] = (page_key, known.sha256, found)
             continue
+        # What a widget block depends on beyond its own lines (Parser.parse).
+        widgets_key = "" if record is not None else combine(
+            keys.parse, keys.assets, data.get(source.slug, []))
         jobs.append((page_key, Job(source, source.key, record, _neighbour(newer),
-                                   _neighbour(older), output)))
+                                   _neighbour(older), output, widgets_key)))
 
     results = workers.run([job for _, job in jobs])
     for (page_key, job), result in zip(jobs, results):

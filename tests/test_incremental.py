@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -147,6 +148,29 @@ def test_flagship_posts_rebuild_incrementally_to_clean_bytes(repo, tmp_path):
     result = build(project)
 
     assert 0 < result.written <= 3  # the post page, perhaps the feed
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_a_widget_block_is_rendered_again_when_its_data_changes(repo, tmp_path):
+    # Rebuilds in one process reuse the widget blocks the last build
+    # rendered (parse.py); their key must cover the widget's stored data.
+    from generator import parse
+
+    project = tmp_path / "site"
+    for name in ("content", "templates", "static", "data"):
+        shutil.copytree(repo / name, project / name)
+    shutil.copy(repo / "site.toml", project / "site.toml")
+    build(project)
+    stored = project / "data/widgets/knowledge-distillation/curves.json"
+    curves = json.loads(stored.read_text())
+    curves["data"]["epochs"] += 1  # the options and so the freshness key stay
+    stored.write_text(json.dumps(curves))
+    post = project / "content/posts/knowledge-distillation/index.md"
+    post.write_text(post.read_text() + "\nOne more closing sentence.\n")
+
+    build(project)
+
+    parse._last_widgets = {}  # the reference renders every block afresh
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
 
 
