@@ -13,6 +13,7 @@ with revalidation), for links that must not change between builds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ def _fingerprint(name: str, content: bytes) -> str:
     return f"{stem}.{digest}.{suffix}"
 
 
+@functools.cache
 def code_css() -> bytes:
     """Return Pygments CSS for both colour schemes.
 

@@ -259,6 +259,9 @@ def _normalise(name: str) -> str:
     return name.lower().replace("-", "_").replace(".", "_")
 
 
+_last_anchors: dict[str, str] = {}  # parse key -> "url#ids", of the last build
+
+
 def check_links_of(site, inputs: Inputs, cache: Cache, problems: Problems) -> str:
     """Report broken internal links and anchors; return the links key.
 
@@ -269,10 +272,16 @@ def check_links_of(site, inputs: Inputs, cache: Cache, problems: Problems) -> st
     """
     from generator.links import check_links
 
+    global _last_anchors
     documents = site.posts + site.pages
+    # A Record's ids follow from its parse key; in `probable serve` most
+    # Records are the same from one build to the next.
+    anchors = {d.key: _last_anchors.get(d.key) or
+               f"{d.source.url}#{','.join(sorted(d.anchors))}" for d in documents}
+    _last_anchors = anchors
     targets = combine(sorted(site.outputs), sorted(
         name for name in inputs.files if name.startswith("content/")),
-        [f"{d.source.url}#{','.join(sorted(d.anchors))}" for d in documents])
+        [anchors[d.key] for d in documents])
     checked = documents if targets != cache.index.links_key else [
         d for d in documents if d.key in site.parsed_keys]
     check_links(checked, set(site.outputs), problems, everything=documents)

@@ -72,7 +72,7 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
     page renders are written there at once instead of into the cache.
     """
     site = Site()
-    assets = collect_assets(config.static_dir)
+    assets = _assets(config, inputs)
     keys = Keys(
         parse=combine(inputs.code, inputs.digest("templates/widgets/"),
                       inputs.files["site.toml"], inputs.files.get(
@@ -110,6 +110,22 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
     render_stage(config, cache, keys, assets, problems, dev_reload, site)
     _add_files(config, inputs, assets, cache, site)
     return site
+
+
+_last_assets: tuple[str, Assets] | None = None  # this process's last, by key
+
+
+def _assets(config: SiteConfig, inputs) -> Assets:
+    """Return the static assets, read again only when ``static/`` changed.
+
+    ``probable serve`` would otherwise read, bundle and fingerprint them for
+    every save of a post.
+    """
+    global _last_assets
+    key = combine(str(config.static_dir), inputs.digest("static/"))
+    if _last_assets is None or _last_assets[0] != key:
+        _last_assets = (key, collect_assets(config.static_dir))
+    return _last_assets[1]
 
 
 def parse_key(keys: Keys, inputs, relative: str, data: list[str]) -> str:
