@@ -818,7 +818,10 @@ def _serve_row(serve: dict, what: str, met: dict, key: str) -> str:
                   "showed the OLD page")
     ok = ok and not stale
     met[key] = ok
-    return (f"| `probable serve`, {what}: save to reloaded page < "
+    harness = serve.get("harness_median_ms")
+    if harness is not None:
+        notes += f"; as Playwright heard it: median {harness:.0f} ms"
+    return (f"| `probable serve`, {what}: save to reloaded page's `load` < "
             f"{TARGETS['serve_ms']} ms | median {median:.0f} ms ({runs} ms)"
             f"{notes} | {_yes(ok)} |")
 
