@@ -7,6 +7,7 @@ into an error instead.
 
 from __future__ import annotations
 
+import functools
 import re
 
 UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
@@ -16,8 +17,13 @@ class MathError(ValueError):
     """The LaTeX could not be turned into MathML."""
 
 
+@functools.lru_cache(maxsize=4096)
 def to_mathml(latex: str, display: bool = False) -> str:
-    """Return MathML for ``latex``; raise MathError on unknown commands."""
+    """Return MathML for ``latex``; raise MathError on unknown commands.
+
+    Kept per process (errors are not): ``probable serve`` parses an edited
+    post again at every save, and its formulas rarely change.
+    """
     from latex2mathml.converter import convert  # 30 ms to import; few posts need it
 
     try:

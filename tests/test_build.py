@@ -129,3 +129,20 @@ def test_building_twice_gives_identical_bytes(project, tmp_path):
 
     assert first.keys() == second.keys()
     assert [n for n in first if first[n] != second[n]] == []
+
+
+def test_feed_html_gets_absolute_urls_only_in_whole_attributes(project):
+    from generator.config import load_config
+    from generator.render import absolute_html
+
+    config = load_config(project)
+    html = ('<a href="other/">a</a> <img src="pic.png" data-src="d.json"> '
+            '<x xsrc="keep" _href="keep"> <a href="https://e.org/">e</a>')
+
+    made = absolute_html(html, "/posts/one/", config)
+
+    base = config.url("/posts/one/")
+    assert f'href="{base}other/"' in made and f'src="{base}pic.png"' in made
+    assert f'data-src="{base}d.json"' in made  # a name after "-" counts
+    assert 'xsrc="keep"' in made and '_href="keep"' in made
+    assert 'href="https://e.org/"' in made
