@@ -881,7 +881,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="corpus sizes for the per-post cost and memory")
     parser.add_argument("--size-repeat", type=int, default=1,
                         help="rounds of clean builds over all sizes")
-    parser.add_argument("--serve-times", type=int, default=5)
+    parser.add_argument("--serve-times", type=int, default=7)
     parser.add_argument("--peers", default=",".join(PEERS))
     parser.add_argument("--skip", default="",
                         help=f"steps to leave out, of {','.join(STEPS)}")
