@@ -15,6 +15,11 @@ without it does the full work and writes the same bytes.
     bytes of the unchanged ones back as they were. A Record's key covers all
     it was made from, so any Record in the file is valid for its key, even
     when the index beside it comes from another build.
+``entries.pickle``
+    Each post's item in the lists of posts (home and tag pages), by parse
+    key, with the render key they were made under: a build that renders
+    the lists again after one post's title changed renders one item, not a
+    thousand.
 ``objects/<sha256>``
     Content-addressed bytes: widget data, kept between builds, and pages a
     build rendered, which the write stage moves into the output folder
@@ -125,6 +130,8 @@ class Cache:
         self._in_use: set[str] | None = None  # objects the last good build uses
         self._held: set[str] | None = None  # see held
         self._pack_sizes: dict[str, int] = {}  # of packs seen in this build
+        self._entries: tuple[str, dict[str, str]] | None = None  # see entries
+        self._entries_changed = False
 
     @property
     def records(self) -> Records:
@@ -163,6 +170,26 @@ class Cache:
         self._held = None
         self._pack_sizes = {}
 
+    def entries(self, render_key: str) -> dict[str, str]:
+        """Return the list items kept under ``render_key`` (read on first use)."""
+        if self._entries is None:
+            try:
+                with (self.folder / "entries.pickle").open("rb") as handle:
+                    version, key, entries = pickle.load(handle)
+                self._entries = (key, entries) if version == FORMAT else ("", {})
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError,
+                    TypeError):
+                self._entries = ("", {})
+        key, entries = self._entries
+        return entries if key == render_key else {}
+
+    def keep_entries(self, render_key: str, entries: dict[str, str]) -> None:
+        """Keep a good build's list items, made under ``render_key``, for save."""
+        if self._entries != (render_key, entries):
+            self._entries = (render_key, entries)
+            self._entries_changed = True
+            self.saved = False
+
     def remember(self, records: list, objects: set[str]) -> None:
         """Keep a good build's ``records`` and note the ``objects`` it uses."""
         self._records = self.records.keep(records)
@@ -177,6 +204,9 @@ class Cache:
         self.index.scanned_ns = self._scan_started_ns
         if self._records is not None:
             _dump(self.folder / "records.pickle", (FORMAT, self._records.blobs))
+        if self._entries_changed:
+            _dump(self.folder / "entries.pickle", (FORMAT, *self._entries))
+            self._entries_changed = False
         _dump(self.folder / "index.pickle", self.index)
         self.saved = True
 

@@ -103,6 +103,11 @@ class Renderer:
         """Take list items that another Renderer made, by ``doc.meta``."""
         self._entries.update((meta, Markup(entry)) for meta, entry in entries.items())
 
+    def entries_of(self, docs) -> dict[str, str]:
+        """Return the list items made or taken for ``docs``, by ``doc.meta``."""
+        return {doc.meta: str(self._entries[doc.meta]) for doc in docs
+                if doc.meta in self._entries}
+
     def page(self, template: str, output: str, **context) -> tuple[str, bytes]:
         """Render one template to ``(output path, bytes)``; report errors."""
         try:

@@ -47,7 +47,11 @@ class Site:
     objects: set[str] = field(default_factory=set)  # object store entries in use
     parsed_keys: set[str] = field(default_factory=set)  # parsed in this build
     render_keys: dict[str, str] = field(default_factory=dict)  # output -> key
-    entries: dict[str, str] = field(default_factory=dict)  # list items by meta
+    # Posts' list items: by meta as workers send them, then by parse key
+    # for the cache once the lists are rendered (entries_taken).
+    entries: dict[str, str] = field(default_factory=dict)
+    entries_taken: bool = False
+    entries_key: str = ""  # the render key the entries were made under
 
     @property
     def parsed(self) -> int:
@@ -275,7 +279,6 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
     """Render home, archive, tags, feed, sitemap and the fixed files."""
     env = create_environment(config, assets.url)
     renderer = Renderer(config, env, problems, dev_reload=dev_reload)
-    renderer.add_entries(site.entries)
     posts, pages = site.posts, site.pages
     tags = collect_tags(posts)
     listing = combine(keys.render, [r.meta for r in posts])  # of lists of all
@@ -310,9 +313,21 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
         if found:
             _set(site, output, key, known.sha256, found)
             continue
+        if not site.entries_taken:  # once, and only if a list is rendered
+            site.entries_taken = True
+            # Kept by parse key, which covers all of a post an item could
+            # show; the render key covers the templates.
+            kept = cache.entries(keys.render)
+            renderer.add_entries({r.meta: kept[r.key] for r in posts
+                                  if r.key in kept})
+            renderer.add_entries(site.entries)
         _, content = renderer.page(template, output, **context())
         sha = cache.put(content)
         _set(site, output, key, sha, cache.path(sha), rendered=True)
+    if site.entries_taken:
+        made = renderer.entries_of(posts)
+        site.entries = {r.key: made[r.meta] for r in posts if r.meta in made}
+        site.entries_key = keys.render
 
 
 def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):

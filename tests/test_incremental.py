@@ -467,3 +467,33 @@ def test_a_pack_cut_short_is_parsed_again(project, tmp_path):
     build(project)  # re-renders every page: the bodies cut off must be parsed
 
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+
+
+def test_kept_list_items_follow_everything_a_template_shows(project, tmp_path):
+    # Post list items are kept between builds (entries.pickle). An item
+    # template may show more than the lists' metadata, here the word count,
+    # so an edit of the text must renew the item when a list is rendered
+    # next. (The lists themselves are rendered again only when their
+    # metadata changes: every post here shares the one tag, so retitling
+    # a post renders every list the edited post is in.)
+    entry = project / "templates/partials/post-entry.html"
+    entry.write_text(entry.read_text().replace(
+        "</article>", "<p>{{ doc.words }} words</p></article>"))
+    # Enough newer posts that the edited one is out of the feed (which would
+    # be rendered again, and the lists' items kept with it) and not next to
+    # the retitled one (whose neighbours' pages are rendered again).
+    for number in range(22):
+        post = _add_post(project, f"later-{number:02d}", f"Later {number}")
+        post.write_text(post.read_text().replace("[new]", "[testing]"))
+    build(project)
+    post = project / "content/posts/second-post/index.md"
+    post.write_text(post.read_text() + "\nFour more words here.\n")
+    build(project)
+    newest = project / "content/posts/later-10/index.md"
+    newest.write_text(newest.read_text().replace("Later 10", "Retitled"))
+
+    build(project)
+
+    assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
+    assert (project / ".cache/build/entries.pickle").is_file()
+
