@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 
@@ -56,8 +57,8 @@ class Job:
     source: Source
     key: str  # the parse key the Record will carry
     record: Record | None  # from the cache; None means parse
-    newer: Record | None  # neighbours shown on a post page
-    older: Record | None
+    newer: SimpleNamespace | None  # neighbours: .source.url and .source.title
+    older: SimpleNamespace | None
     output: str  # path of the page in public/
     widgets_key: str = ""  # see Parser.parse
 

@@ -196,8 +196,13 @@ def load_stage(config, inputs, markdown, data, cache, keys, problems, drafts):
 
 
 def _neighbour(source) -> SimpleNamespace | None:
-    # Post pages show a neighbour's title and address only.
-    return SimpleNamespace(source=source) if source is not None else None
+    # Post pages show a neighbour's title and address, and the page key
+    # covers only those; a template that asks for more gets an error, not
+    # a page that goes stale. (A whole Source would also send its Markdown
+    # to the worker with every job that names it.)
+    if source is None:
+        return None
+    return SimpleNamespace(source=SimpleNamespace(url=source.url, title=source.title))
 
 
 def parse_stage(sources, cached, load_warnings, data, cache, keys, problems, site,
