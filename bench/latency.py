@@ -16,7 +16,7 @@ is restored. Run it with the project's venv (Playwright lives there);
 The time of ``load`` is the browser's own (``performance.timeOrigin`` plus
 the navigation entry's ``loadEventStart``, on the same system clock as the
 save). Playwright hears of the event through the DevTools protocol and its
-driver process, 10-25 ms later on this machine, and that relay is not part
+driver process, up to 20 ms later on this machine, and that relay is not part
 of what an author waits for; what Playwright observed is kept beside it
 (``harness_load_ms``).
 """
