@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -150,6 +151,30 @@ def test_serve_saves_a_cache_that_the_next_build_can_trust(project, tmp_path):
     assert result.written == 0
     assert tree_bytes(project / "public") == tree_bytes(
         build(copy, dev_reload=True).out)
+
+
+def test_a_rebuild_that_crashes_keeps_serve_rebuilding(project, monkeypatch, caplog):
+    import generator.build
+    from generator.commands import serve
+
+    calls = []
+
+    def build(*args, **kwargs):
+        calls.append(kwargs["changed"])
+        if len(calls) == 1:
+            raise OSError("the disk is gone")
+
+    monkeypatch.setattr(generator.build, "build", build)
+    # main() in earlier tests stops "probable" logs from reaching caplog.
+    monkeypatch.setattr(logging.getLogger("probable"), "propagate", True)
+    reloads = serve.Reloads()
+
+    serve._rebuild(project, False, reloads, None, {project / "a.md"})
+    serve._rebuild(project, False, reloads, None, {project / "b.md"})
+
+    assert len(calls) == 2  # the second save was still built
+    assert "the rebuild failed; still serving the previous site" in caplog.text
+    assert "the disk is gone" in caplog.text
 
 
 def test_production_pages_do_not_load_the_reload_script(project):

@@ -102,6 +102,11 @@ def _rebuild(root: Path, drafts: bool, reloads: Reloads, cache,
         for problem in error.problems:
             log.error("%s", problem)
         log.error("build failed; still serving the previous site")
+    except Exception:  # noqa: BLE001 (a bug must not end live reloading)
+        # Raised on, it would end this thread: serve would go on serving
+        # the old site and never rebuild again.
+        log.exception("the rebuild failed; still serving the previous site. "
+                      "Save again to retry, or restart probable serve")
 
 
 def _start_watching(root: Path) -> queue.Queue:
