@@ -164,11 +164,19 @@ class Worker:
 
 
 _worker: Worker | None = None
+_failed: Exception | None = None  # why this process could not set up a Worker
 
 
 def _start(setup: Setup) -> None:
-    global _worker
-    _worker = Worker(setup)
+    global _worker, _failed
+    try:
+        _worker = Worker(setup)
+    except Exception as error:  # noqa: BLE001 (any error: raised again in _run)
+        # Raised here it would kill the worker, and the pool would start
+        # another, and another: the build would hang. Each job raises it
+        # instead, and so does the build.
+        _failed = error
+        return
     # Compile the templates while the parent is still reading the sources
     # (see Workers): otherwise each worker compiles them at its first page.
     # An error is not raised here, where it would kill the worker (and the
@@ -187,6 +195,8 @@ def _warmed(name: str) -> bool:
 
 
 def _run(job: Job) -> Result:
+    if _failed is not None:
+        raise _failed
     return _worker.run(job)
 
 

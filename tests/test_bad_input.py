@@ -168,6 +168,34 @@ def test_template_error_in_a_parallel_build_is_reported(previous_site):
     assert not (project / "public").exists()
 
 
+def test_a_worker_that_cannot_start_fails_the_build(project, tmp_path):
+    # As above, for an error in setting up a worker at all: the pool would
+    # restart workers for ever if the error killed them.
+    for number in range(60):
+        post = project / f"content/posts/many-{number:02d}/index.md"
+        post.parent.mkdir()
+        post.write_text(f"---\ntitle: Many {number}\ndate: 2025-02-01\n---\n\n"
+                        f"Text {number}.\n")
+    script = tmp_path / "broken_worker.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import generator.jobs\n"
+        "class Broken(generator.jobs.Worker):\n"
+        "    def __init__(self, setup):\n"
+        "        raise RuntimeError('no worker today')\n"
+        "generator.jobs.Worker = Broken\n"
+        "from generator.build import build\n"
+        "build(Path(sys.argv[1]), processes=2)\n")
+
+    done = subprocess.run([sys.executable, str(script), str(project)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 1, done.stderr
+    assert "RuntimeError: no worker today" in done.stderr
+    assert not (project / "public").exists()
+
+
 def test_list_item_template_error_names_the_list_page(previous_site, capsys):
     # Workers render each post's list item too; a failure there must not
     # crash the build but be reported as the list page renders it.
