@@ -128,8 +128,8 @@ def build(root: Path, out: Path | None = None, drafts: bool = False,
     cache.index.warnings = problems.warnings
     cache.index.links_key = links_key
     cache.remember(site.posts + site.pages, site.objects)
-    if site.entries_key:
-        cache.keep_entries(site.entries_key, site.entries)
+    if site.kept_entries is not None:
+        cache.keep_entries(*site.kept_entries)
     if save:
         cache.save()
 

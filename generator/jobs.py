@@ -68,7 +68,6 @@ class Result:
     record: Record
     page_sha: str
     problems: list[Problem]
-    placed: bool  # the page is in the staging folder, not in the store
     entry: str = ""  # a post's item in the home and tag pages' lists
 
 
@@ -112,7 +111,6 @@ class Worker:
         else:
             store(self.setup.objects, page_sha, page)
         return Result(record, page_sha, list(self.problems.items),
-                      placed=self.setup.staging is not None,
                       entry=self.entry(record) if job.source.kind == "post" else "")
 
     def entry(self, record: Record) -> str:

@@ -47,11 +47,10 @@ class Site:
     objects: set[str] = field(default_factory=set)  # object store entries in use
     parsed_keys: set[str] = field(default_factory=set)  # parsed in this build
     render_keys: dict[str, str] = field(default_factory=dict)  # output -> key
-    # Posts' list items: by meta as workers send them, then by parse key
-    # for the cache once the lists are rendered (entries_taken).
-    entries: dict[str, str] = field(default_factory=dict)
-    entries_taken: bool = False
-    entries_key: str = ""  # the render key the entries were made under
+    entries: dict[str, str] = field(default_factory=dict)  # list items by meta
+    # When lists were rendered: (render key, list items by parse key), for
+    # the cache to keep.
+    kept_entries: tuple[str, dict[str, str]] | None = None
 
     @property
     def parsed(self) -> int:
@@ -250,7 +249,7 @@ def parse_stage(sources, cached, load_warnings, data, cache, keys, problems, sit
         records[job.key] = record
         if result.entry:
             site.entries[record.meta] = result.entry
-        if result.placed:
+        if workers.setup.staging is not None:  # the worker wrote the page there
             site.outputs[job.output] = Output(result.page_sha, placed=True)
             site.render_keys[job.output] = page_key
         else:
@@ -311,6 +310,7 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
                      combine(keys.render, tag.name, [r.meta for r in tag.posts]),
                      "tag.html", lambda tag=tag: {"tag": tag, "url": tag.url}))
 
+    taken = False  # the cache's list items were added to the renderer's
     for output, key, template, context in plan:
         known = cache.index.outputs.get(output)
         found = known and cache.index.render_keys.get(output) == key and (
@@ -318,8 +318,8 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
         if found:
             _set(site, output, key, known.sha256, found)
             continue
-        if not site.entries_taken:  # once, and only if a list is rendered
-            site.entries_taken = True
+        if not taken:  # once, and only if a list is rendered
+            taken = True
             # Kept by parse key, which covers all of a post an item could
             # show; the render key covers the templates.
             kept = cache.entries(keys.render)
@@ -329,10 +329,10 @@ def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> Non
         _, content = renderer.page(template, output, **context())
         sha = cache.put(content)
         _set(site, output, key, sha, cache.path(sha), rendered=True)
-    if site.entries_taken:
+    if taken:
         made = renderer.entries_of(posts)
-        site.entries = {r.key: made[r.meta] for r in posts if r.meta in made}
-        site.entries_key = keys.render
+        site.kept_entries = (keys.render, {r.key: made[r.meta] for r in posts
+                                           if r.meta in made})
 
 
 def _feed_entries(posts: list[Record], cache: Cache, config: SiteConfig):

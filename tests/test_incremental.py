@@ -135,11 +135,17 @@ def test_a_failed_build_is_not_remembered_by_a_long_lived_cache(project):
     assert build(project, cache=cache).written == 0
 
 
-def test_flagship_posts_rebuild_incrementally_to_clean_bytes(repo, tmp_path):
+def _copy_of_site(repo, tmp_path) -> Path:
+    """Copy the repository's own site (flagship posts, widgets, data)."""
     project = tmp_path / "site"
     for name in ("content", "templates", "static", "data"):
         shutil.copytree(repo / name, project / name)
     shutil.copy(repo / "site.toml", project / "site.toml")
+    return project
+
+
+def test_flagship_posts_rebuild_incrementally_to_clean_bytes(repo, tmp_path):
+    project = _copy_of_site(repo, tmp_path)
     build(project)
     assert build(project).written == 0
 
@@ -156,10 +162,7 @@ def test_a_widget_block_is_rendered_again_when_its_data_changes(repo, tmp_path):
     # rendered (parse.py); their key must cover the widget's stored data.
     from generator import parse
 
-    project = tmp_path / "site"
-    for name in ("content", "templates", "static", "data"):
-        shutil.copytree(repo / name, project / name)
-    shutil.copy(repo / "site.toml", project / "site.toml")
+    project = _copy_of_site(repo, tmp_path)
     build(project)
     stored = project / "data/widgets/knowledge-distillation/curves.json"
     curves = json.loads(stored.read_text())
