@@ -48,6 +48,7 @@ class Setup:
     dev_reload: bool
     objects: Path
     staging: Path | None  # where a clean build's pages go; None: the store
+    render_key: str = ""  # what the templates depend on (see create_environment)
 
 
 @dataclass
@@ -77,7 +78,8 @@ class Worker:
     def __init__(self, setup: Setup):
         self.setup = setup
         self.problems = Problems(setup.config.root)
-        env = create_environment(setup.config, Assets(urls=setup.asset_urls).url)
+        env = create_environment(setup.config, Assets(urls=setup.asset_urls).url,
+                                 setup.render_key)
         self.parser = Parser(setup.config, available(), env, setup.manifest,
                              self.problems)
         self.renderer = Renderer(setup.config, env, self.problems,

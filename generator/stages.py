@@ -90,7 +90,7 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
     # A whole new site renders every page: start the workers now, so that
     # they set up while the sources are read.
     setup = Setup(config, assets.urls, keys.assets, read_models_manifest(
-        config.data_dir), dev_reload, cache.objects, staging)
+        config.data_dir), dev_reload, cache.objects, staging, keys.render)
     markdown = [name for name in inputs.files
                 if name.startswith("content/") and name.endswith(".md")]
     workers = Workers(setup, processes, expected=len(markdown) if staging else 0)
@@ -281,7 +281,7 @@ def _set(site: Site, output: str, key: str, sha: str, path: str,
 
 def render_stage(config, cache, keys, assets, problems, dev_reload, site) -> None:
     """Render home, archive, tags, feed, sitemap and the fixed files."""
-    env = create_environment(config, assets.url)
+    env = create_environment(config, assets.url, keys.render)
     renderer = Renderer(config, env, problems, dev_reload=dev_reload)
     posts, pages = site.posts, site.pages
     tags = collect_tags(posts)
