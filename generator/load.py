@@ -13,6 +13,7 @@ Posts live in ``content/posts/``, either as a page bundle
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ class Source:
         """Return the folder of a page bundle, or None for a single file."""
         return self.path.parent if self.path.name == "index.md" else None
 
-    @property
+    @functools.cached_property  # asked for a few times per post and build
     def url(self) -> str:
         """Return the site path, e.g. ``/posts/my-post/`` or ``/about/``."""
         return f"/posts/{self.slug}/" if self.kind == "post" else f"/{self.slug}/"
