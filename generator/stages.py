@@ -152,8 +152,8 @@ def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
     if record.uses_assets and record.uses_assets != keys.assets:
         return False
     # The bulky parts live in the object store, which may have been pruned.
-    # (Most posts have neither data nor files: the tests before all() save
-    # a generator each, which is a tenth of a serve rebuild's bookkeeping.)
+    # (The tests before all() spare a generator for each of the many
+    # Records that have neither widget data nor files.)
     if not cache.holds_body(record.body) or record.data and not all(
             cache.has(sha) for _, sha in record.data):
         return False
