@@ -21,6 +21,8 @@ from markupsafe import Markup
 from generator.config import SiteConfig
 from generator.errors import Problems
 
+#: A post's item in the lists of the home and tag pages.
+ENTRY_TEMPLATE = "partials/post-entry.html"
 #: Without a \b in front, which made the scan try every position (four
 #: times slower); absolute_html checks the character before the name.
 RELATIVE_URL = re.compile(r'(src|href|poster)="(?![a-z][a-z0-9+.-]*:|//)([^"]*)"')
@@ -95,7 +97,7 @@ class Renderer:
         """
         entry = self._entries.get(doc.meta)
         if entry is None:
-            template = self.env.get_template("partials/post-entry.html")
+            template = self.env.get_template(ENTRY_TEMPLATE)
             entry = self._entries[doc.meta] = Markup(template.render(doc=doc))
         return entry
 

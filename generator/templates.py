@@ -99,16 +99,3 @@ def create_environment(
     if key:
         _last = (key, env)
     return env
-
-
-def compile_templates(env: jinja2.Environment) -> None:
-    """Compile every template but the widgets' (the parser's, compiled on use).
-
-    A template with an error is left for the page that uses it, which
-    reports the error at its line.
-    """
-    for name in env.list_templates(filter_func=lambda n: not n.startswith("widgets/")):
-        try:
-            env.get_template(name)
-        except Exception:  # noqa: BLE001 (any error: see above)
-            continue
