@@ -86,8 +86,8 @@ def create_environment(
         # An environment serves one build, or several whose templates are
         # the same (the key): no stat of the file each time a page asks.
         auto_reload=False,
-        # Compiled templates are kept between builds; Jinja checks the
-        # source's modification time before using one.
+        # Compiled templates are kept between builds; Jinja uses one only
+        # while a checksum of the template's source still matches.
         bytecode_cache=jinja2.FileSystemBytecodeCache(_bytecode_dir(config)),
     )
     env.filters["math"] = _math
