@@ -61,7 +61,6 @@ CATEGORIES = (
     ("generator/templates.py", "Jinja templates"),
     ("generator/build.py", "build: scan inputs, fingerprint"),
     ("generator/", "other generator code"),
-    ("/multiprocessing/", "job pool"),
 )
 
 

@@ -1,20 +1,27 @@
 """Parse and render posts, in worker processes when there are many.
 
 A :class:`Job` is one post or page: parse it (unless the cache holds its
-Record) and render its own page. Jobs are independent, so they run in a
-pool of forked processes, one per core; results come back in job order,
-which keeps the build deterministic. Workers put the body HTML (in a pack
-of their own) and the widget data into the cache's object store, and the
-rendered page either straight into the folder a clean build is staged in
-or, for a build that updates the output in place, into the object store.
-They send back only the small :class:`~generator.parse.Record`, the
-page's checksum and, for a post, its item in the lists of posts.
+Record) and render its own page. Jobs are independent, so they run on
+every core: in this process and in forked worker processes, one per core
+but this one's. Results come back in job order, which keeps the build
+deterministic. Workers put the body HTML (in a pack of their own) and the
+widget data into the cache's object store, and the rendered page either
+straight into the folder a clean build is staged in or, for a build that
+updates the output in place, into the object store. They send back only
+the small :class:`~generator.parse.Record`, the page's checksum and, for
+a post, its item in the lists of posts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
+import pickle
+import select
+import signal
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +41,7 @@ from generator.render import ENTRY_TEMPLATE, Renderer, reading_minutes
 from generator.templates import create_environment
 from precompute.tasks import available
 
-#: Below this many jobs a pool costs more than it saves.
+#: Below this many jobs, worker processes cost more than they save.
 POOL_THRESHOLD = 48
 #: The templates Worker.run renders (the list item is Renderer.list_entry's).
 RENDERED_BY_WORKERS = ("post.html", "page.html", ENTRY_TEMPLATE)
@@ -166,30 +173,19 @@ class Worker:
         )
 
 
-_worker: Worker | None = None
-_failed: Exception | None = None  # why this process could not set up a Worker
+def _warm(worker: Worker) -> None:
+    """Compile the templates ``worker`` renders, and those they extend or include.
 
-
-def _start(setup: Setup) -> None:
-    global _worker, _failed
-    try:
-        _worker = Worker(setup)
-    except Exception as error:  # noqa: BLE001 (any error: raised again in _run)
-        # Raised here it would kill the worker, and the pool would start
-        # another, and another: the build would hang. Each job raises it
-        # instead, and so does the build.
-        _failed = error
-        return
-    # Compile the templates while the parent is still reading the sources
-    # (see Workers): otherwise each worker compiles them at its first page.
-    # Only those a worker renders, and those they extend or include: the
-    # lists, the feed and the other pages of the whole site are rendered
-    # by the parent, and compiling them too made a clean build of 1,000
-    # posts 5 % slower (each worker compiled them while the parent, on the
-    # same two cores, read the sources). An error is not raised here,
-    # where it would kill the worker (and the pool would start another,
-    # and another): the page that uses the template reports it at its line.
-    env = _worker.renderer.env
+    A worker process does this while this process is still reading the
+    sources (see Workers); otherwise it would compile them at its first
+    page. Only these: the lists, the feed and the other pages of the whole
+    site are rendered by the process that forked it, and compiling them
+    too made a clean build of 1,000 posts 5 % slower (each worker compiled
+    them while the parent, on the same two cores, read the sources). An
+    error is not raised here: the page that uses the template reports it
+    at its line.
+    """
+    env = worker.renderer.env
     todo, seen = list(RENDERED_BY_WORKERS), set()
     while todo:
         name = todo.pop()
@@ -205,32 +201,139 @@ def _start(setup: Setup) -> None:
             continue
 
 
-def _run(job: Job) -> Result:
-    if _failed is not None:
-        raise _failed
-    return _worker.run(job)
+# -- Worker processes -------------------------------------------------------
+#
+# The parent sends a forked worker batches of jobs down one pipe and reads
+# the results back from another, each message a pickle after its length.
+# multiprocessing's Pool did this before, at a cost a small site noticed:
+# importing it took 15-20 ms, starting it as long again, and its three
+# threads kept a seventh of a core busy while two workers filled the other
+# two. Its workers also left the parent idle, so that a site of 100 posts
+# set up three processes' templates and lexers on two cores.
+
+#: The pipe size asked for (Linux's largest without privileges): a batch of
+#: 16 jobs, each carrying its post's Markdown, then goes in one write.
+PIPE_SIZE = 1 << 20
+#: Most jobs in one batch, and most batches a worker holds at once: the
+#: second keeps it busy while the parent is in a job of its own.
+BATCH, AHEAD = 16, 2
+
+
+class RemoteTraceback(Exception):
+    """Where in a worker process the error raised here came from."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+@dataclass
+class _Child:
+    """A forked worker process and this side of its two pipes."""
+
+    pid: int
+    tasks: int  # write end, non-blocking
+    results: int  # read end
+    unsent: bytes = b""
+    batches: int = 0  # sent, not answered yet
+
+
+def _send(fd: int, message) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _write(fd, memoryview(len(data).to_bytes(8, "little") + data))
+
+
+def _write(fd: int, view: memoryview) -> memoryview:
+    """Write what the pipe takes; return the rest (all of it, if blocking)."""
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            break
+    return view
+
+
+def _receive(fd: int):
+    """Return the next message, or None when the other side closed the pipe."""
+    header = _read(fd, 8)
+    return None if header is None else pickle.loads(
+        _read(fd, int.from_bytes(header, "little")) or b"")
+
+
+def _read(fd: int, size: int) -> bytes | None:
+    parts, left = [], size
+    while left:
+        part = os.read(fd, min(left, PIPE_SIZE))
+        if not part:
+            if left == size:
+                return None
+            raise EOFError("a pipe closed in the middle of a message")
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
+def _serve(setup: Setup, tasks: int, results: int) -> None:
+    """Run batches of jobs from ``tasks`` until it closes; never return.
+
+    A worker that cannot be set up answers every batch with the error, as
+    a failing job does: the parent raises it, and the build fails.
+    """
+    status = 1
+    try:
+        try:
+            worker, failed = Worker(setup), None
+            _warm(worker)
+        except Exception as error:  # noqa: BLE001 (any: raised in the parent)
+            worker, failed = None, error
+        while (message := _receive(tasks)) is not None:
+            first, jobs = message
+            try:
+                if failed is not None:
+                    raise failed
+                _send(results, (first, [worker.run(job) for job in jobs], None))
+            except Exception as error:  # noqa: BLE001 (as above)
+                _send(results, (first, None, _portable(error)))
+        if worker is not None:
+            worker.pack.close()
+        status = 0
+    finally:
+        # Never back into the parent's code: no atexit, no buffered output
+        # written twice, no test runner carrying on in a copy of itself.
+        os._exit(status)
+
+
+def _portable(error: Exception) -> tuple[Exception, str]:
+    """Return ``error`` (or its text, if it cannot be pickled) and its traceback."""
+    text = "".join(traceback.format_exception(error))
+    try:
+        pickle.dumps(error)
+    except Exception:  # noqa: BLE001 (whatever pickling an error raises)
+        error = RuntimeError(f"{type(error).__name__}: {error}")
+    return error, text
 
 
 class Workers:
-    """Runs jobs in a pool of forked processes, or here when there are few.
+    """Runs jobs here and in forked worker processes, one per core in all.
 
     ``expected``: how many jobs are about to come. When that is enough for
-    a pool, the pool starts at once, so that its workers set themselves up
-    (templates, the Markdown parser) while this process loads the sources.
+    worker processes, they are forked at once, so that they set themselves
+    up (templates, the Markdown parser) while this process loads the
+    sources. Below POOL_THRESHOLD jobs, or on one core, everything runs
+    here. Either way results come back in job order.
     """
 
     def __init__(self, setup: Setup, processes: int | None = None,
                  expected: int = 0):
         self.setup = setup
         self.processes = processes or os.cpu_count() or 1
-        self._pool = None
+        self._children: list[_Child] = []
         if expected >= POOL_THRESHOLD:
-            self._start_pool()
+            self._fork()
 
     def run(self, jobs: list[Job]) -> Iterator[Result]:
         """Yield one Result per job, in job order."""
         if len(jobs) < POOL_THRESHOLD or self.processes < 2:
-            self.close()  # one started for more jobs than came
+            self.close()  # forked for more jobs than came
             worker = Worker(self.setup)
             try:
                 yield from (worker.run(job) for job in jobs)
@@ -238,31 +341,114 @@ class Workers:
                 worker.pack.close()
             return
 
-        if self._pool is None:
-            self._start_pool()
-        # Small chunks for a small site: the last chunk leaves the other
-        # worker idle. Twelve paired clean builds of 100 posts took 0.58 s
-        # with chunks of 6 against 0.63 s with chunks of 12; 3 gave 0.61 s
-        # against 0.62 s for 6. A large site sends 16 posts a time.
-        chunk = max(1, min(16, len(jobs) // (self.processes * 16)))
+        if not self._children:
+            self._fork()
+        here = Worker(self.setup)
         try:
-            yield from self._pool.imap(_run, jobs, chunksize=chunk)
+            yield from self._share(jobs, here)
         finally:
+            here.pack.close()
             self.close()
 
-    def close(self) -> None:
-        """Stop the pool, if one runs."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
+    def _share(self, jobs: list[Job], here: Worker) -> Iterator[Result]:
+        """Hand out batches to the workers and do a job at a time here.
 
-    def _start_pool(self) -> None:
+        Batches shrink towards the end, so that no one waits long for the
+        last; this process checks on the workers between its own jobs.
+        """
+        results: list[Result | None] = [None] * len(jobs)
+        done = [False] * len(jobs)
+        given = returned = 0  # jobs handed out; results yielded
+        while returned < len(jobs):
+            for child in self._children:
+                while child.batches < AHEAD and given < len(jobs):
+                    size = max(1, min(BATCH, (len(jobs) - given)
+                                      // (self.processes * 4)))
+                    message = (given, jobs[given:given + size])
+                    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+                    child.unsent += len(data).to_bytes(8, "little") + data
+                    child.batches += 1
+                    given += size
+            # Wait for a worker only when nothing is left to do here.
+            self._exchange(results, done, wait=given >= len(jobs)
+                           and not done[returned])
+            if given < len(jobs):
+                results[given] = here.run(jobs[given])
+                done[given] = True
+                given += 1
+            while returned < len(jobs) and done[returned]:
+                yield results[returned]
+                results[returned] = None
+                returned += 1
+
+    def _exchange(self, results, done, wait: bool) -> None:
+        """Send what the pipes take and collect the finished batches."""
+        for child in self._children:
+            if child.unsent:
+                child.unsent = bytes(_write(child.tasks, memoryview(child.unsent)))
+        readable, writable, _ = select.select(
+            [child.results for child in self._children if child.batches],
+            [child.tasks for child in self._children if child.unsent], [],
+            None if wait else 0)
+        for child in self._children:
+            if child.results in readable:
+                message = _receive(child.results)
+                if message is None:
+                    raise RuntimeError(f"build worker {child.pid} stopped before "
+                                       f"finishing its jobs ({self._reap(child)})")
+                first, batch, failure = message
+                if failure is not None:
+                    error, text = failure
+                    raise error from RemoteTraceback(text)
+                results[first:first + len(batch)] = batch
+                done[first:first + len(batch)] = [True] * len(batch)
+                child.batches -= 1
+
+    def close(self) -> None:
+        """Stop the worker processes, if any run."""
+        children, self._children = self._children, []
+        for child in children:
+            os.close(child.tasks)  # at a batch's end, a worker sees the pipe close
+            os.close(child.results)
+            if child.batches:  # busy: it was left with jobs no one wants
+                os.kill(child.pid, signal.SIGKILL)
+        for child in children:
+            self._reap(child)
+
+    def _reap(self, child: _Child) -> str:
+        """Wait for ``child`` to end; return how it ended."""
+        try:
+            _, status = os.waitpid(child.pid, 0)
+        except ChildProcessError:
+            return "already reaped"
+        if os.WIFSIGNALED(status):
+            return f"killed by signal {os.WTERMSIG(status)}"
+        return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+    def _fork(self) -> None:
+        """Start one worker process for each core but this process's."""
         if self.processes < 2:
             return
-        import multiprocessing  # only builds with many jobs pay for importing it
-
-        # fork shares the already imported modules with the workers, which
-        # makes the pool start in milliseconds instead of re-importing.
-        context = multiprocessing.get_context("fork")
-        self._pool = context.Pool(self.processes, initializer=_start,
-                                  initargs=(self.setup,))
+        ends = []
+        try:
+            for _ in range(self.processes - 1):
+                tasks_read, tasks_write = os.pipe()
+                results_read, results_write = os.pipe()
+                for fd in (tasks_write, results_write):
+                    with contextlib.suppress(OSError):  # capped lower here
+                        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+                pid = os.fork()
+                if pid == 0:
+                    # The pipes of the workers forked before this one, and
+                    # this side of its own, would keep them open for ever.
+                    for fd in ends + [tasks_write, results_read]:
+                        os.close(fd)
+                    _serve(self.setup, tasks_read, results_write)
+                os.close(tasks_read)
+                os.close(results_write)
+                os.set_blocking(tasks_write, False)
+                self._children.append(_Child(pid, tasks_write, results_read))
+                ends += [tasks_write, results_read]
+        except BaseException:
+            self.close()
+            raise

@@ -168,22 +168,46 @@ def test_template_error_in_a_parallel_build_is_reported(previous_site):
     assert not (project / "public").exists()
 
 
-def test_a_worker_that_cannot_start_fails_the_build(project, tmp_path):
-    # As above, for an error in setting up a worker at all: the pool would
-    # restart workers for ever if the error killed them.
+#: Worker subclasses that fail in a forked worker process (or, with ``here``
+#: True, in the building process too), and what the build must report.
+BROKEN_WORKERS = {
+    "cannot start anywhere": (
+        "    def __init__(self, setup):\n"
+        "        raise RuntimeError('no worker today')\n",
+        "RuntimeError: no worker today"),
+    "cannot start in a worker process": (
+        "    def __init__(self, setup):\n"
+        "        if os.getpid() != PARENT:\n"
+        "            raise RuntimeError('no worker today')\n"
+        "        super().__init__(setup)\n",
+        "RuntimeError: no worker today"),
+    "dies in a worker process": (
+        "    def run(self, job):\n"
+        "        if os.getpid() != PARENT:\n"
+        "            os._exit(3)\n"
+        "        return super().run(job)\n",
+        "stopped before finishing its jobs (exit status 3)"),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_WORKERS)
+def test_a_worker_that_fails_fails_the_build(project, tmp_path, broken):
+    # As above, for a worker that cannot be set up at all, or that dies:
+    # the build must fail, say why, and neither hang nor write a site.
     for number in range(60):
         post = project / f"content/posts/many-{number:02d}/index.md"
         post.parent.mkdir()
         post.write_text(f"---\ntitle: Many {number}\ndate: 2025-02-01\n---\n\n"
                         f"Text {number}.\n")
+    methods, message = BROKEN_WORKERS[broken]
     script = tmp_path / "broken_worker.py"
     script.write_text(
-        "import sys\n"
+        "import os, sys\n"
         "from pathlib import Path\n"
         "import generator.jobs\n"
+        "PARENT = os.getpid()\n"
         "class Broken(generator.jobs.Worker):\n"
-        "    def __init__(self, setup):\n"
-        "        raise RuntimeError('no worker today')\n"
+        f"{methods}"
         "generator.jobs.Worker = Broken\n"
         "from generator.build import build\n"
         "build(Path(sys.argv[1]), processes=2)\n")
@@ -192,7 +216,7 @@ def test_a_worker_that_cannot_start_fails_the_build(project, tmp_path):
                           capture_output=True, text=True, timeout=120, check=False)
 
     assert done.returncode == 1, done.stderr
-    assert "RuntimeError: no worker today" in done.stderr
+    assert message in done.stderr
     assert not (project / "public").exists()
 
 
