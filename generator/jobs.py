@@ -35,7 +35,7 @@ from generator.cache import PackWriter, read_body, store
 from generator.config import SiteConfig
 from generator.errors import Problem, Problems
 from generator.links import resolve
-from generator.load import Source
+from generator.load import Source, read_source
 from generator.parse import Document, Parser, Record, list_meta
 from generator.render import ENTRY_TEMPLATE, Renderer, reading_minutes
 from generator.templates import create_environment
@@ -173,6 +173,17 @@ class Worker:
         )
 
 
+def read(config: SiteConfig, relative: str) -> tuple[Source | None, list[Problem]]:
+    """Read one Markdown source, as the load stage does; return what it found.
+
+    ``relative``: its project-relative name. Workers.read runs this on every
+    core for a whole new site, which reads every source.
+    """
+    problems = Problems(config.root)
+    source = read_source(config.root / relative, config.content_dir, problems)
+    return source, problems.items
+
+
 def _warm(worker: Worker) -> None:
     """Compile the templates ``worker`` renders, and those they extend or include.
 
@@ -215,8 +226,13 @@ def _warm(worker: Worker) -> None:
 #: 16 jobs, each carrying its post's Markdown, then goes in one write.
 PIPE_SIZE = 1 << 20
 #: Most jobs in one batch, and most batches a worker holds at once: the
-#: second keeps it busy while the parent is in a job of its own.
-BATCH, AHEAD = 16, 2
+#: second keeps it busy while the parent is in a job of its own. Reading a
+#: source costs a tenth of a job, hence larger batches of those.
+BATCH, READ_BATCH, AHEAD = 16, 64, 2
+
+
+#: The first message of a worker, once it is set up.
+READY = -1
 
 
 class RemoteTraceback(Exception):
@@ -235,6 +251,7 @@ class _Child:
     results: int  # read end
     unsent: bytes = b""
     batches: int = 0  # sent, not answered yet
+    ready: bool = False  # set up, and said so
 
 
 def _send(fd: int, message) -> None:
@@ -285,12 +302,17 @@ def _serve(setup: Setup, tasks: int, results: int) -> None:
             _warm(worker)
         except Exception as error:  # noqa: BLE001 (any: raised in the parent)
             worker, failed = None, error
+        _send(results, (READY, [], None))
         while (message := _receive(tasks)) is not None:
-            first, jobs = message
+            first, kind, items = message
             try:
                 if failed is not None:
                     raise failed
-                _send(results, (first, [worker.run(job) for job in jobs], None))
+                if kind == "read":
+                    done = [read(setup.config, relative) for relative in items]
+                else:
+                    done = [worker.run(job) for job in items]
+                _send(results, (first, done, None))
             except Exception as error:  # noqa: BLE001 (as above)
                 _send(results, (first, None, _portable(error)))
         if worker is not None:
@@ -345,38 +367,58 @@ class Workers:
             self._fork()
         here = Worker(self.setup)
         try:
-            yield from self._share(jobs, here)
+            yield from self._share("run", jobs, here.run)
         finally:
             here.pack.close()
             self.close()
 
-    def _share(self, jobs: list[Job], here: Worker) -> Iterator[Result]:
-        """Hand out batches to the workers and do a job at a time here.
+    def read(self, relatives: list[str]) -> Iterator[tuple[Source | None,
+                                                            list[Problem]]]:
+        """Yield :func:`read` of each source, in order.
 
-        Batches shrink towards the end, so that no one waits long for the
-        last; this process checks on the workers between its own jobs.
+        With worker processes running, those that are set up read a share:
+        a whole new site reads every source, while they would only wait.
+        A worker still compiling its templates is left to it.
         """
-        results: list[Result | None] = [None] * len(jobs)
-        done = [False] * len(jobs)
-        given = returned = 0  # jobs handed out; results yielded
-        while returned < len(jobs):
+        config = self.setup.config
+        if not self._children:
+            yield from (read(config, relative) for relative in relatives)
+            return
+        yield from self._share("read", relatives,
+                               lambda relative: read(config, relative))
+
+    def _share(self, kind: str, items: list, here) -> Iterator:
+        """Hand out batches of ``items`` to the workers, do one at a time here.
+
+        ``kind`` says what a worker does with each ("run" or "read"), and
+        ``here`` does the same in this process. Batches shrink towards the
+        end, so that no one waits long for the last; this process checks on
+        the workers between its own items.
+        """
+        most = READ_BATCH if kind == "read" else BATCH
+        results: list = [None] * len(items)
+        done = [False] * len(items)
+        given = returned = 0  # items handed out; results yielded
+        while returned < len(items):
             for child in self._children:
-                while child.batches < AHEAD and given < len(jobs):
-                    size = max(1, min(BATCH, (len(jobs) - given)
+                if kind == "read" and not child.ready:
+                    continue
+                while child.batches < AHEAD and given < len(items):
+                    size = max(1, min(most, (len(items) - given)
                                       // (self.processes * 4)))
-                    message = (given, jobs[given:given + size])
+                    message = (given, kind, items[given:given + size])
                     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
                     child.unsent += len(data).to_bytes(8, "little") + data
                     child.batches += 1
                     given += size
             # Wait for a worker only when nothing is left to do here.
-            self._exchange(results, done, wait=given >= len(jobs)
+            self._exchange(results, done, wait=given >= len(items)
                            and not done[returned])
-            if given < len(jobs):
-                results[given] = here.run(jobs[given])
+            if given < len(items):
+                results[given] = here(items[given])
                 done[given] = True
                 given += 1
-            while returned < len(jobs) and done[returned]:
+            while returned < len(items) and done[returned]:
                 yield results[returned]
                 results[returned] = None
                 returned += 1
@@ -387,7 +429,8 @@ class Workers:
             if child.unsent:
                 child.unsent = bytes(_write(child.tasks, memoryview(child.unsent)))
         readable, writable, _ = select.select(
-            [child.results for child in self._children if child.batches],
+            [child.results for child in self._children
+             if child.batches or not child.ready],
             [child.tasks for child in self._children if child.unsent], [],
             None if wait else 0)
         for child in self._children:
@@ -397,6 +440,9 @@ class Workers:
                     raise RuntimeError(f"build worker {child.pid} stopped before "
                                        f"finishing its jobs ({self._reap(child)})")
                 first, batch, failure = message
+                if first == READY:
+                    child.ready = True
+                    continue
                 if failure is not None:
                     error, text = failure
                     raise error from RemoteTraceback(text)

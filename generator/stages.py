@@ -27,7 +27,7 @@ from generator.cache import Cache, combine, key_of
 from generator.config import SiteConfig
 from generator.errors import Problems
 from generator.jobs import Job, Setup, Workers
-from generator.load import check_duplicate_slugs, read_source
+from generator.load import check_duplicate_slugs
 from generator.parse import Record
 from generator.render import Renderer, collect_tags
 from generator.templates import create_environment
@@ -98,7 +98,8 @@ def run_stages(config: SiteConfig, inputs, cache: Cache, problems: Problems,
         # Load: read front matter, except where the cache has a valid Record.
         data = _data_by_slug(inputs)
         sources, cached, load_warnings = load_stage(config, inputs, markdown, data,
-                                                    cache, keys, problems, drafts)
+                                                    cache, keys, problems, drafts,
+                                                    workers)
 
         # Parse each source and render its own page, in parallel when many.
         records = parse_stage(sources, cached, load_warnings, data, cache, keys,
@@ -161,17 +162,19 @@ def _record_valid(record: Record | None, keys: Keys, inputs, cache: Cache
                                      for path, sha in record.depends.items())
 
 
-def load_stage(config, inputs, markdown, data, cache, keys, problems, drafts):
+def load_stage(config, inputs, markdown, data, cache, keys, problems, drafts,
+               workers):
     """Return (sources, {parse key: cached Record}, {parse key: load warnings}).
 
     ``markdown``: the project-relative names of the Markdown inputs;
     ``data``: the widget data files of each post (see _data_by_slug).
+    Sources the cache has no valid Record of are read by ``workers``.
 
     The dictionaries are keyed by parse key, which is unique per source and,
     unlike a Path, costs nothing to hash.
     """
-    sources, cached, warnings = [], {}, {}
-    content = config.content_dir
+    found, cached, warnings = [], {}, {}
+    unread = []  # the names of the sources to read
     for relative in sorted(markdown):
         # The slug from the name alone: building a Path per source costs
         # more than the rest of this loop for a site whose posts are cached.
@@ -180,12 +183,20 @@ def load_stage(config, inputs, markdown, data, cache, keys, problems, drafts):
         key = parse_key(keys, inputs, relative, data.get(slug, []))
         record = cache.records.get(key)
         if _record_valid(record, keys, inputs, cache):
-            source = record.source
+            found.append((key, record.source))
             cached[key] = record
         else:
-            before = len(problems.items)
-            source = read_source(config.root / relative, content, problems)
-            warnings[key] = [p for p in problems.items[before:] if p.warning]
+            found.append((key, None))
+            unread.append(relative)
+
+    # In the order of the names, which keeps the problems in that order.
+    read = workers.read(unread)
+    sources = []
+    for key, source in found:
+        if source is None:
+            source, found_problems = next(read)
+            problems.items.extend(found_problems)
+            warnings[key] = [p for p in found_problems if p.warning]
         if source is not None:
             source.key = key
             sources.append(source)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from support import tree_bytes
 
+from generator import jobs
 from generator.build import build
+from generator.config import load_config
+from generator.jobs import Setup, Workers
 
 
 def clean_build(project, tmp_path, name: str) -> dict[str, bytes]:
@@ -500,3 +504,39 @@ def test_kept_list_items_follow_everything_a_template_shows(project, tmp_path):
     assert tree_bytes(project / "public") == clean_build(project, tmp_path, "c")
     assert (project / ".cache/build/entries.pickle").is_file()
 
+
+
+def test_workers_share_reading_the_sources_and_keep_their_order(project, tmp_path,
+                                                                monkeypatch):
+    # A whole new site's sources are read on every core; what comes back,
+    # problems included, must be what reading them here gives, in order.
+    names = []
+    for number in range(120):
+        name = f"content/posts/read-{number:03d}/index.md"
+        front = {0: "title: [unclosed\n", 1: "colour: blue\n"}.get(number % 7, "")
+        (project / name).parent.mkdir()
+        (project / name).write_text(f"---\ntitle: Read {number}\ndate: 2025-03-01\n"
+                                    f"{front}---\n\nText {number}.\n")
+        names.append(name)
+    config = load_config(project)
+    workers = Workers(Setup(config, {}, "", {}, False, tmp_path / "objects", None),
+                      processes=2, expected=len(names))
+    # Slow this process's share (the worker, forked already, keeps the real
+    # one) so that the worker surely reads some.
+    here, real = [], jobs.read
+
+    def slow(config, name):
+        here.append(name)
+        time.sleep(0.005)
+        return real(config, name)
+
+    monkeypatch.setattr(jobs, "read", slow)
+    try:
+        shared = list(workers.read(names))
+    finally:
+        workers.close()
+
+    assert shared == [real(config, name) for name in names]
+    assert 0 < len(here) < len(names)
+    assert any(source is None for source, _ in shared)  # the unclosed lists
+    assert any(problems and problems[0].warning for _, problems in shared)
