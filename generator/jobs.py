@@ -184,8 +184,9 @@ def read(config: SiteConfig, relative: str) -> tuple[Source | None, list[Problem
     return source, problems.items
 
 
-def _warm(worker: Worker) -> None:
-    """Compile the templates ``worker`` renders, and those they extend or include.
+def _warm(worker: Worker) -> Iterator[str]:
+    """Compile the templates ``worker`` renders, and those they extend or
+    include, yielding each name once it is compiled.
 
     A worker process does this while this process is still reading the
     sources (see Workers); otherwise it would compile them at its first
@@ -210,6 +211,7 @@ def _warm(worker: Worker) -> None:
                 env.parse(source))))
         except Exception:  # noqa: BLE001 (any error: see above)
             continue
+        yield name
 
 
 # -- Worker processes -------------------------------------------------------
@@ -290,26 +292,36 @@ def _read(fd: int, size: int) -> bytes | None:
 
 
 def _serve(setup: Setup, tasks: int, results: int) -> None:
-    """Run batches of jobs from ``tasks`` until it closes; never return.
+    """Run batches from ``tasks`` until it closes; never return.
 
-    A worker that cannot be set up answers every batch with the error, as
-    a failing job does: the parent raises it, and the build fails.
+    A worker that cannot be set up answers every batch of jobs with the
+    error, as a failing job does: the parent raises it, and the build fails.
     """
     status = 1
     try:
         try:
             worker, failed = Worker(setup), None
-            _warm(worker)
         except Exception as error:  # noqa: BLE001 (any: raised in the parent)
             worker, failed = None, error
         _send(results, (READY, [], None))
-        while (message := _receive(tasks)) is not None:
+        # The templates are compiled one at a time while no batch waits: a
+        # batch of sources to read needs none of them, and a batch of jobs
+        # compiles those it needs.
+        warming = _warm(worker) if worker is not None else None
+        while True:
+            if warming is not None and not select.select([tasks], [], [], 0)[0]:
+                if next(warming, None) is None:
+                    warming = None
+                continue
+            message = _receive(tasks)
+            if message is None:
+                break
             first, kind, items = message
             try:
-                if failed is not None:
-                    raise failed
                 if kind == "read":
                     done = [read(setup.config, relative) for relative in items]
+                elif failed is not None:
+                    raise failed
                 else:
                     done = [worker.run(job) for job in items]
                 _send(results, (first, done, None))
