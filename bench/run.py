@@ -511,9 +511,11 @@ BASELINE_POSTS = 1
 #: Sites this small are built in at least SMALL_ROUNDS rounds. Their per-post
 #: cost is the difference of two short builds, divided by few posts: in three
 #: runs of two rounds, the one-post build took 0.22 to 0.35 s, which alone
-#: moved the 100-post figure by a third. They cost seconds a round.
+#: moved the 100-post figure by a third. Seven rounds were still too few: in
+#: one run the differences ranged from 0.14 to 0.27 s, and three runs gave
+#: 1.50, 2.01 and 2.39 ms a post for the same code. They cost seconds a round.
 SMALL_POSTS = 100
-SMALL_ROUNDS = 7
+SMALL_ROUNDS = 15
 
 
 def measure_scaling(sizes: list[int], repeat: int) -> dict:
