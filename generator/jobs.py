@@ -49,7 +49,7 @@ RENDERED_BY_WORKERS = ("post.html", "page.html", ENTRY_TEMPLATE)
 
 @dataclass(frozen=True)
 class Setup:
-    """What every worker needs, sent once when the pool starts."""
+    """What every worker needs: forked with it, never sent."""
 
     config: SiteConfig
     asset_urls: dict[str, str]
@@ -216,8 +216,9 @@ def _warm(worker: Worker) -> Iterator[str]:
 
 # -- Worker processes -------------------------------------------------------
 #
-# The parent sends a forked worker batches of jobs down one pipe and reads
-# the results back from another, each message a pickle after its length.
+# The parent sends a forked worker batches of jobs, or of sources to read,
+# down one pipe and reads the results back from another, each message a
+# pickle after its length.
 # multiprocessing's Pool did this before, at a cost a small site noticed:
 # importing it took 15-20 ms, starting it as long again, and its three
 # threads kept a seventh of a core busy while two workers filled the other
@@ -233,7 +234,8 @@ PIPE_SIZE = 1 << 20
 BATCH, READ_BATCH, AHEAD = 16, 64, 2
 
 
-#: The first message of a worker, once it is set up.
+#: The first message of a worker, once its Worker exists (it compiles its
+#: templates later, between batches: see _serve).
 READY = -1
 
 
@@ -253,7 +255,7 @@ class _Child:
     results: int  # read end
     unsent: bytes = b""
     batches: int = 0  # sent, not answered yet
-    ready: bool = False  # set up, and said so
+    ready: bool = False  # it sent READY
 
 
 def _send(fd: int, message) -> None:
@@ -350,10 +352,10 @@ class Workers:
     """Runs jobs here and in forked worker processes, one per core in all.
 
     ``expected``: how many jobs are about to come. When that is enough for
-    worker processes, they are forked at once, so that they set themselves
-    up (templates, the Markdown parser) while this process loads the
-    sources. Below POOL_THRESHOLD jobs, or on one core, everything runs
-    here. Either way results come back in job order.
+    worker processes, they are forked at once, so that they read a share of
+    the sources (see read) and compile their templates while this process
+    reads the rest. Below POOL_THRESHOLD jobs, or on one core, everything
+    runs here. Either way results come back in job order.
     """
 
     def __init__(self, setup: Setup, processes: int | None = None,
@@ -388,9 +390,9 @@ class Workers:
                                                             list[Problem]]]:
         """Yield :func:`read` of each source, in order.
 
-        With worker processes running, those that are set up read a share:
-        a whole new site reads every source, while they would only wait.
-        A worker still compiling its templates is left to it.
+        With worker processes running, those that have said they are ready
+        read a share: a whole new site reads every source, while they would
+        otherwise wait for their first job.
         """
         config = self.setup.config
         if not self._children:
