@@ -486,7 +486,14 @@ class Workers:
         return f"exit status {os.waitstatus_to_exitcode(status)}"
 
     def _fork(self) -> None:
-        """Start one worker process for each core but this process's."""
+        """Start one worker process for each core but this process's.
+
+        Known gap: ``probable serve`` forks while its file watchers' threads
+        run, as multiprocessing's fork start did before. The worker runs
+        only the build's own code, and it has worked so far; but Python
+        3.12 warns about forking with threads (a DeprecationWarning), and a
+        port to 3.12 should look at starting workers another way.
+        """
         if self.processes < 2:
             return
         ends = []

@@ -168,8 +168,8 @@ def test_template_error_in_a_parallel_build_is_reported(previous_site):
     assert not (project / "public").exists()
 
 
-#: Worker subclasses that fail in a forked worker process (or, with ``here``
-#: True, in the building process too), and what the build must report.
+#: Worker subclasses that fail in the forked worker process (the first in
+#: the building process too), and what the build must report.
 BROKEN_WORKERS = {
     "cannot start anywhere": (
         "    def __init__(self, setup):\n"

@@ -505,7 +505,6 @@ def test_kept_list_items_follow_everything_a_template_shows(project, tmp_path):
     assert (project / ".cache/build/entries.pickle").is_file()
 
 
-
 def test_workers_share_reading_the_sources_and_keep_their_order(project, tmp_path,
                                                                 monkeypatch):
     # A whole new site's sources are read on every core; what comes back,
