@@ -502,7 +502,9 @@ class Workers:
                 tasks_read, tasks_write = os.pipe()
                 results_read, results_write = os.pipe()
                 for fd in (tasks_write, results_write):
-                    with contextlib.suppress(OSError):  # capped lower here
+                    # Linux only; elsewhere, or capped lower, batches of jobs
+                    # just take more than one write.
+                    with contextlib.suppress(OSError, AttributeError):
                         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
                 pid = os.fork()
                 if pid == 0:
