@@ -258,13 +258,18 @@ class _Child:
     ready: bool = False  # it sent READY
 
 
-def _send(fd: int, message) -> None:
+def _framed(message) -> bytes:
+    """Return ``message`` as it goes down a pipe: its length, then its pickle."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    _write(fd, memoryview(len(data).to_bytes(8, "little") + data))
+    return len(data).to_bytes(8, "little") + data
+
+
+def _send(fd: int, message) -> None:
+    _write(fd, memoryview(_framed(message)))
 
 
 def _write(fd: int, view: memoryview) -> memoryview:
-    """Write what the pipe takes; return the rest (all of it, if blocking)."""
+    """Write what the pipe takes; return the rest (none, if it blocks)."""
     while view:
         try:
             view = view[os.write(fd, view):]
@@ -275,17 +280,18 @@ def _write(fd: int, view: memoryview) -> memoryview:
 
 def _receive(fd: int):
     """Return the next message, or None when the other side closed the pipe."""
-    header = _read(fd, 8)
+    header = _read(fd, 8, at_start=True)
     return None if header is None else pickle.loads(
-        _read(fd, int.from_bytes(header, "little")) or b"")
+        _read(fd, int.from_bytes(header, "little")))
 
 
-def _read(fd: int, size: int) -> bytes | None:
+def _read(fd: int, size: int, at_start: bool = False) -> bytes | None:
+    """Return ``size`` bytes; None if the pipe closed before a message."""
     parts, left = [], size
     while left:
         part = os.read(fd, min(left, PIPE_SIZE))
         if not part:
-            if left == size:
+            if at_start and left == size:
                 return None
             raise EOFError("a pipe closed in the middle of a message")
         parts.append(part)
@@ -420,9 +426,8 @@ class Workers:
                 while child.batches < AHEAD and given < len(items):
                     size = max(1, min(most, (len(items) - given)
                                       // (self.processes * 4)))
-                    message = (given, kind, items[given:given + size])
-                    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-                    child.unsent += len(data).to_bytes(8, "little") + data
+                    child.unsent += _framed((given, kind,
+                                             items[given:given + size]))
                     child.batches += 1
                     given += size
             # Wait for a worker only when nothing is left to do here.
@@ -442,7 +447,7 @@ class Workers:
         for child in self._children:
             if child.unsent:
                 child.unsent = bytes(_write(child.tasks, memoryview(child.unsent)))
-        readable, writable, _ = select.select(
+        readable, _, _ = select.select(
             [child.results for child in self._children
              if child.batches or not child.ready],
             [child.tasks for child in self._children if child.unsent], [],
