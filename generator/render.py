@@ -23,6 +23,10 @@ from generator.errors import Problems
 
 #: A post's item in the lists of the home and tag pages.
 ENTRY_TEMPLATE = "partials/post-entry.html"
+#: The templates of the pages about the whole site (see stages.render_stage),
+#: which the process that forked the workers renders after the last post.
+SITE_TEMPLATES = ("index.html", "archive.html", "tags.html", "tag.html",
+                  "sitemap.xml", "feed.xml", "404.html", "robots.txt", "_headers")
 #: Without a \b in front, which made the scan try every position (four
 #: times slower); absolute_html checks the character before the name.
 RELATIVE_URL = re.compile(r'(src|href|poster)="(?![a-z][a-z0-9+.-]*:|//)([^"]*)"')

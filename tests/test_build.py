@@ -146,3 +146,29 @@ def test_feed_html_gets_absolute_urls_only_in_whole_attributes(project):
     assert f'data-src="{base}d.json"' in made  # a name after "-" counts
     assert 'xsrc="keep"' in made and '_href="keep"' in made
     assert 'href="https://e.org/"' in made
+
+
+def test_workers_compile_the_templates_of_the_whole_site_pages(project, monkeypatch):
+    # Worker processes compile SITE_TEMPLATES ahead for the pages rendered
+    # after the last post (jobs._warm); a page added there must be added
+    # to them, or its template is compiled late, alone, in every clean build.
+    from generator import render, stages
+
+    rendered, original = set(), render.Renderer.page
+
+    def page(self, template, output, **context):
+        rendered.add(template)
+        return original(self, template, output, **context)
+
+    real_stage = stages.render_stage
+
+    def render_stage(*args, **kwargs):
+        monkeypatch.setattr(render.Renderer, "page", page)
+        try:
+            return real_stage(*args, **kwargs)
+        finally:
+            monkeypatch.setattr(render.Renderer, "page", original)
+
+    monkeypatch.setattr(stages, "render_stage", render_stage)
+    build(project)
+    assert rendered == set(render.SITE_TEMPLATES)
