@@ -7,7 +7,9 @@ Exit codes: 0 success, 1 problems in the input (each printed as
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -54,10 +56,37 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
     root.propagate = False
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
+def run() -> None:
+    """The ``probable`` command: :func:`main`, then the end of the process.
+
+    After ``probable build`` the process ends without Python tearing down
+    the objects it made, which took 20-25 ms of every build (a fifth of a
+    build with nothing to do): the exit handlers still run and the output
+    is flushed, and a build leaves no file open with unwritten data. The
+    other commands (precompute's scratch folder goes with the tear-down)
+    end as usual.
+    """
+    code = main(exit_after_build=True)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None, *, exit_after_build: bool = False) -> int:
+    """Run the command line; return the exit code.
+
+    With ``exit_after_build``, ``build`` ends the process instead (see run).
+    """
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    if exit_after_build and args.command == "build":
+        code = _main(args)
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command].run(args) or 0
     except BuildError as error:

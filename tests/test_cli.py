@@ -1,4 +1,4 @@
-"""The subcommands other than build: new, check and serve."""
+"""The command line: new, check and serve, and how the build command ends."""
 
 from __future__ import annotations
 
@@ -206,3 +206,21 @@ def test_check_leaves_the_next_build_nothing_to_do(project, capsys):
     assert main(["--root", str(project), "check"]) == 0
 
     assert build(project).written == 0
+
+
+def test_the_build_command_ends_with_its_output_and_cache_complete(project):
+    # `probable build` ends its process without Python's tear-down (see
+    # cli.run): what it printed and the cache it saved must be whole, so
+    # that the next build finds nothing to do.
+    command = [sys.executable, "-m", "generator", "--root", str(project), "build"]
+
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                           check=False)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                            check=False)
+
+    assert first.returncode == 0, first.stderr
+    assert "built 2 posts and 1 pages" in first.stderr
+    assert (project / "public" / "index.html").is_file()
+    assert second.returncode == 0, second.stderr
+    assert "up to date: nothing changed" in second.stderr
