@@ -369,10 +369,10 @@ class Workers:
     """Runs jobs here and in forked worker processes, one per core in all.
 
     ``expected``: how many jobs are about to come. When that is enough for
-    worker processes, they are forked at once, so that they read a share of
-    the sources (see read) and compile their templates while this process
-    reads the rest. Below POOL_THRESHOLD jobs, or on one core, everything
-    runs here. Either way results come back in job order.
+    worker processes, they are forked at once, so that they compile
+    templates, and on a large site read a share of the sources (see read),
+    while this process reads the rest. Below POOL_THRESHOLD jobs, or on one
+    core, everything runs here. Either way results come back in job order.
     """
 
     def __init__(self, setup: Setup, processes: int | None = None,
