@@ -1,4 +1,4 @@
-"""The command line: new, check and serve, and how the build command ends."""
+"""The command line: new, check, serve; how a build ends; one build at a time."""
 
 from __future__ import annotations
 
@@ -224,3 +224,24 @@ def test_the_build_command_ends_with_its_output_and_cache_complete(project):
     assert (project / "public" / "index.html").is_file()
     assert second.returncode == 0, second.stderr
     assert "up to date: nothing changed" in second.stderr
+
+
+def test_a_second_build_of_a_project_waits_for_the_first(project):
+    # Two builds at once would share the staging folder and the cache's
+    # objects. This process holds the lock as a build would; the command
+    # must wait, saying for whom, and build once the lock is free.
+    from generator.build import _one_build_at_a_time
+
+    command = [sys.executable, "-m", "generator", "--root", str(project), "build"]
+    with _one_build_at_a_time(project / ".cache"):
+        waiting = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+        first_line = waiting.stderr.readline()
+        time.sleep(0.5)  # a build that ignored the lock would be writing now
+        assert not (project / "public").exists()
+        assert waiting.poll() is None
+    _, rest = waiting.communicate(timeout=120)
+
+    assert first_line == ("waiting for another build of this project to end "
+                          f"(process {os.getpid()})\n")
+    assert waiting.returncode == 0, rest
+    assert "built 2 posts and 1 pages" in rest
