@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -235,7 +236,9 @@ def test_a_second_build_of_a_project_waits_for_the_first(project):
     command = [sys.executable, "-m", "generator", "--root", str(project), "build"]
     with _one_build_at_a_time(project / ".cache"):
         waiting = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-        first_line = waiting.stderr.readline()
+        # Bounded: a command that waited without saying so would hang here.
+        said = select.select([waiting.stderr], [], [], 60)[0]
+        first_line = waiting.stderr.readline() if said else "(nothing in 60 s)"
         time.sleep(0.5)  # a build that ignored the lock would be writing now
         assert not (project / "public").exists()
         assert waiting.poll() is None
